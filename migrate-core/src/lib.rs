@@ -1,0 +1,1 @@
+//! Revision ids and revision-graph checks shared by compile time and run time.

@@ -1,0 +1,141 @@
+//! Embedded migrations: what `#[migration]` and `embed_migrations!` produce.
+//!
+//! A [`Migration`] is plain `'static` data built by the `#[migration]` attribute; a
+//! [`Migrations`] set is built by `embed_migrations!`, which has already checked the
+//! revision graph at compile time and lists the migrations in topological order
+//! (every migration after all of its parents).
+
+use crate::op::Op;
+
+/// How a migration is undone.
+#[derive(Clone, Copy)]
+pub enum Downgrade {
+    /// Derived from the upgrade: the inverse of each op, computed from the schema state
+    /// before it, in reverse order.
+    Derived,
+    /// Written by hand (`pub fn downgrade() -> Vec<Op>` in a migration module).
+    Explicit(fn() -> Vec<Op>),
+}
+
+impl std::fmt::Debug for Downgrade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Downgrade::Derived => f.write_str("Derived"),
+            Downgrade::Explicit(_) => f.write_str("Explicit(..)"),
+        }
+    }
+}
+
+/// One migration, as declared by `#[migration(...)]` in its own file.
+///
+/// Built at compile time by the attribute macro; users rarely construct one by hand.
+#[derive(Clone, Copy)]
+pub struct Migration {
+    /// The revision id (`revision = "..."`), short lowercase hex.
+    pub revision: &'static str,
+    /// The parent revisions (`down_revision`): empty for the root, two or more for a merge.
+    pub down_revisions: &'static [&'static str],
+    /// The human message (`message = "..."`), empty when not given.
+    pub message: &'static str,
+    /// Branch labels (`branch_labels = ["..."]`).
+    pub branch_labels: &'static [&'static str],
+    /// Extra revisions that must be applied first (`depends_on = ["..."]`), not parents.
+    pub depends_on: &'static [&'static str],
+    /// The source file, as `file!()` gives it.
+    pub file: &'static str,
+    /// The line of the `#[migration]` attribute in [`Migration::file`].
+    pub line: u32,
+    /// Builds the upgrade's ops.
+    pub upgrade: fn() -> Vec<Op>,
+    /// How the migration is undone.
+    pub downgrade: Downgrade,
+}
+
+impl std::fmt::Debug for Migration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migration")
+            .field("revision", &self.revision)
+            .field("down_revisions", &self.down_revisions)
+            .field("message", &self.message)
+            .field("branch_labels", &self.branch_labels)
+            .field("depends_on", &self.depends_on)
+            .field("file", &self.file)
+            .field("line", &self.line)
+            .field("downgrade", &self.downgrade)
+            .finish()
+    }
+}
+
+impl Migration {
+    /// Whether this migration merges two or more parents.
+    pub fn is_merge(&self) -> bool {
+        self.down_revisions.len() > 1
+    }
+
+    /// Whether this migration is a root (has no parent).
+    pub fn is_base(&self) -> bool {
+        self.down_revisions.is_empty()
+    }
+}
+
+/// The set of migrations embedded in a binary by `embed_migrations!`.
+///
+/// The macro has already rejected missing parents, duplicate ids, cycles, several roots and
+/// unmerged heads, so a `Migrations` value always describes one valid revision graph.
+/// Migrations are stored in topological order (parents first).
+#[derive(Debug, Clone, Copy)]
+pub struct Migrations {
+    migrations: &'static [Migration],
+    dir: &'static str,
+}
+
+impl Migrations {
+    /// Builds a set from migrations already in topological order. Used by `embed_migrations!`.
+    #[doc(hidden)]
+    pub const fn __from_sorted(migrations: &'static [Migration], dir: &'static str) -> Self {
+        Migrations { migrations, dir }
+    }
+
+    /// The migrations, parents before children.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &'static Migration> + ExactSizeIterator {
+        self.migrations.iter()
+    }
+
+    /// All migrations as a slice, parents before children.
+    pub fn as_slice(&self) -> &'static [Migration] {
+        self.migrations
+    }
+
+    /// The number of migrations.
+    pub fn len(&self) -> usize {
+        self.migrations.len()
+    }
+
+    /// Whether there are no migrations.
+    pub fn is_empty(&self) -> bool {
+        self.migrations.is_empty()
+    }
+
+    /// The absolute path of the folder the migrations were read from at compile time.
+    pub fn dir(&self) -> &'static str {
+        self.dir
+    }
+
+    /// The migration with exactly this revision id.
+    pub fn get(&self, revision: &str) -> Option<&'static Migration> {
+        self.migrations.iter().find(|m| m.revision == revision)
+    }
+
+    /// Revisions that no other migration names as a parent.
+    pub fn heads(&self) -> Vec<&'static Migration> {
+        self.migrations
+            .iter()
+            .filter(|m| {
+                !self
+                    .migrations
+                    .iter()
+                    .any(|c| c.down_revisions.contains(&m.revision))
+            })
+            .collect()
+    }
+}
