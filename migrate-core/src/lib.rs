@@ -1,1 +1,35 @@
 //! Revision ids and revision-graph checks shared by compile time and run time.
+//!
+//! `migrate-macros` uses this crate to reject a broken migration folder at compile time;
+//! `migrate-runtime` uses the same [`Graph`] to plan upgrades and downgrades. It depends on
+//! nothing but `strsim` (for "did you mean" suggestions).
+//!
+//! ```
+//! use migrate_core::{Graph, GraphError, Revision};
+//!
+//! let graph = Graph::new([
+//!     Revision::new("aaaa0001").message("create users"),
+//!     Revision::new("aaaa0002").parent("aaaa0001"),
+//!     Revision::new("aaaa0003").parent("aaaa0002"),
+//! ]);
+//! assert!(graph.check().is_empty());
+//! let path: Vec<_> = graph.path(Some("aaaa0001"), "aaaa0003").unwrap()
+//!     .into_iter().map(|r| r.id.as_str()).collect();
+//! assert_eq!(path, ["aaaa0002", "aaaa0003"]);
+//!
+//! let broken = Graph::new([Revision::new("aaaa0001"), Revision::new("bbbb0002").parent("aaaa0011")]);
+//! assert!(matches!(&broken.check()[0], GraphError::MissingParent { closest: Some(c), .. } if c.id == "aaaa0001"));
+//! ```
+#![deny(missing_docs)]
+
+pub mod check;
+pub mod graph;
+pub mod id;
+pub mod similar;
+
+pub use check::{EdgeKind, GraphError};
+pub use graph::{Graph, PathError, PrefixError, Revision};
+pub use id::IdError;
+
+#[cfg(test)]
+mod tests;
