@@ -15,6 +15,43 @@ pub enum EdgeKind {
     DependsOn,
 }
 
+/// Revisions that are their own ancestors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    /// The revisions in the cycle, starting with the one declared first; each names the
+    /// next one, and the last names the first.
+    pub revisions: Vec<Revision>,
+    /// `links[i]` is how `revisions[i]` names `revisions[i + 1]` (wrapping around).
+    pub links: Vec<EdgeKind>,
+}
+
+impl Cycle {
+    /// The cycle as text: `a -> b -> c -> a`, where `x -> y` means that `x` names `y` in its
+    /// `down_revision`; a link through `depends_on` reads `x -(depends_on)-> y`.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for (i, r) in self.revisions.iter().enumerate() {
+            s.push_str(&r.id);
+            s.push_str(match self.links.get(i) {
+                Some(EdgeKind::DependsOn) => " -(depends_on)-> ",
+                _ => " -> ",
+            });
+        }
+        if let Some(first) = self.revisions.first() {
+            s.push_str(&first.id);
+        }
+        s
+    }
+}
+
+impl fmt::Display for Cycle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "revisions form a cycle: {}", self.text())
+    }
+}
+
+impl std::error::Error for Cycle {}
+
 /// One problem in a revision graph.
 ///
 /// Every variant carries the [`Revision`]s involved, so a message can name their files,
@@ -54,13 +91,7 @@ pub enum GraphError {
         closest: Option<Revision>,
     },
     /// Revisions that are their own ancestors.
-    Cycle {
-        /// The revisions in the cycle, starting with the one declared first; each names the
-        /// next one, and the last names the first.
-        revisions: Vec<Revision>,
-        /// `links[i]` is how `revisions[i]` names `revisions[i + 1]` (wrapping around).
-        links: Vec<EdgeKind>,
-    },
+    Cycle(Cycle),
     /// More than one revision has no `down_revision`.
     MultipleRoots {
         /// Every root, in declaration order.
@@ -94,23 +125,6 @@ fn describe(r: &Revision) -> String {
 }
 
 impl GraphError {
-    /// The cycle as text: `a -> b -> c -> a`, where `x -> y` means that `x` names `y` in its
-    /// `down_revision`; a link through `depends_on` reads `x -(depends_on)-> y`.
-    pub fn cycle_text(revisions: &[Revision], links: &[EdgeKind]) -> String {
-        let mut s = String::new();
-        for (i, r) in revisions.iter().enumerate() {
-            s.push_str(&r.id);
-            s.push_str(match links.get(i) {
-                Some(EdgeKind::DependsOn) => " -(depends_on)-> ",
-                _ => " -> ",
-            });
-        }
-        if let Some(first) = revisions.first() {
-            s.push_str(&first.id);
-        }
-        s
-    }
-
     /// The command that merges these heads, for a binary crate named `package` that runs
     /// the migration CLI: `cargo run -p <package> -- merge -m "merge heads" <id> <id>`.
     pub fn merge_command(package: &str, heads: &[Revision]) -> String {
@@ -166,13 +180,7 @@ impl fmt::Display for GraphError {
                 }
                 Ok(())
             }
-            GraphError::Cycle { revisions, links } => {
-                write!(
-                    f,
-                    "revisions form a cycle: {}",
-                    GraphError::cycle_text(revisions, links)
-                )
-            }
+            GraphError::Cycle(cycle) => cycle.fmt(f),
             GraphError::MultipleRoots { roots } => {
                 write!(
                     f,
@@ -268,7 +276,7 @@ impl Graph {
 
         let cycles = cycles(self);
         broken |= !cycles.is_empty();
-        errors.extend(cycles);
+        errors.extend(cycles.into_iter().map(GraphError::Cycle));
 
         let roots = self.bases();
         if roots.len() > 1 {
@@ -311,7 +319,7 @@ impl Graph {
 
 /// Every cycle of the graph, one per strongly connected group of revisions, each the
 /// shortest cycle through the group's first-declared revision.
-pub(crate) fn cycles(graph: &Graph) -> Vec<GraphError> {
+pub(crate) fn cycles(graph: &Graph) -> Vec<Cycle> {
     let Err(()) = graph.topological_indices() else {
         return Vec::new();
     };
@@ -391,7 +399,7 @@ pub(crate) fn cycles(graph: &Graph) -> Vec<GraphError> {
         for i in down.intersection(&up) {
             done[*i] = true;
         }
-        out.push(GraphError::Cycle {
+        out.push(Cycle {
             revisions: path.iter().map(|&i| graph.at(i).clone()).collect(),
             links,
         });

@@ -11,7 +11,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 
-use crate::check::{EdgeKind, GraphError};
+use crate::check::{Cycle, EdgeKind, GraphError};
 
 /// One migration as the graph sees it: its id, links and where it was declared.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -271,10 +271,6 @@ impl Graph {
         &self.deps[index]
     }
 
-    pub(crate) fn child_indices(&self, index: usize) -> &[usize] {
-        &self.children[index]
-    }
-
     /// The parents of `id` that exist in the graph.
     pub fn parents(&self, id: &str) -> Vec<&Revision> {
         self.index(id)
@@ -323,7 +319,7 @@ impl Graph {
 
     /// Every revision after all of its parents and `depends_on` revisions. Ties keep the
     /// order given to [`Graph::new`]. Fails on a cycle, which it returns.
-    pub fn topological_order(&self) -> Result<Vec<&Revision>, GraphError> {
+    pub fn topological_order(&self) -> Result<Vec<&Revision>, Cycle> {
         self.topological_indices()
             .map(|order| order.into_iter().map(|i| &self.revisions[i]).collect())
             .map_err(|()| {
@@ -338,9 +334,9 @@ impl Graph {
         let n = self.revisions.len();
         let mut indegree = vec![0usize; n];
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for i in 0..n {
+        for (i, degree) in indegree.iter_mut().enumerate() {
             for &before in self.parents[i].iter().chain(&self.deps[i]) {
-                indegree[i] += 1;
+                *degree += 1;
                 dependents[before].push(i);
             }
         }

@@ -27,7 +27,7 @@ pub mod graph;
 pub mod id;
 pub mod similar;
 
-pub use check::{EdgeKind, GraphError};
+pub use check::{Cycle, EdgeKind, GraphError};
 pub use graph::{Graph, PathError, PrefixError, Revision};
 pub use id::IdError;
 
