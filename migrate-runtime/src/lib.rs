@@ -1,16 +1,29 @@
 //! Typed, compile-time-checked database migrations for diesel.
+//!
+//! Migrations are Rust functions that return typed [`Op`](op::Op) values: data, not SQL.
+//! From those ops the crate replays the schema at any revision ([`schema`]), derives
+//! downgrades ([`inverse`]) and renders SQL for SQLite, PostgreSQL and MySQL ([`dialect`]).
 #![deny(missing_docs)]
 
+pub mod column;
+pub mod dialect;
+pub mod inverse;
 pub mod migration;
+pub mod naming;
 pub mod op;
+pub mod schema;
+pub mod table;
 
 pub use migrate_macros::{embed_migrations, migration};
 pub use migration::{Downgrade, Migration, Migrations};
 
 /// Everything a migration file needs: `use migrate_runtime::prelude::*;`.
 pub mod prelude {
+    pub use crate::column::{Column, DefaultValue, EnumType, Type, Value};
+    pub use crate::dialect::Dialect;
     pub use crate::migration::{Migration, Migrations};
-    pub use crate::op::{self, Op};
+    pub use crate::op::{self, AlterColumn, Execute, Op, Sql};
+    pub use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
     pub use migrate_macros::{embed_migrations, migration};
 }
 

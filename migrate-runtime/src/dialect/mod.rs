@@ -1,0 +1,395 @@
+//! SQL rendering per dialect: each op, given the schema state, becomes that dialect's SQL.
+//!
+//! Nothing else in the crate writes SQL. Every identifier goes through [`Dialect::quote`];
+//! every literal through one function per dialect. An op a dialect cannot do is a
+//! [`RenderError::Unsupported`] naming the op and the dialect, never a silent no-op.
+//!
+//! ```
+//! use migrate_runtime::prelude::*;
+//! use migrate_runtime::dialect::{render, Dialect};
+//! use migrate_runtime::schema::Schema;
+//!
+//! let ops = [op::create_table(
+//!     Table::new("order").column(Column::new("id", Type::Integer).primary_key()),
+//! )];
+//! let sql = render(Dialect::Postgres, &Schema::new(), &ops).unwrap();
+//! assert_eq!(
+//!     sql[0].sql(),
+//!     "CREATE TABLE \"order\" (\n  \"id\" INTEGER NOT NULL,\n  CONSTRAINT \"pk_order\" PRIMARY KEY (\"id\")\n)"
+//! );
+//! ```
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use std::fmt;
+
+use crate::column::{Column, DefaultValue, Value};
+use crate::op::Op;
+use crate::schema::{Schema, SchemaError};
+use crate::table::{ForeignKey, Index, Table};
+
+/// A SQL dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// SQLite (the embedded default).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL and MariaDB.
+    Mysql,
+}
+
+impl Dialect {
+    /// Every dialect.
+    pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql];
+
+    /// The dialect's name as users write it (`sqlite`, `postgres`, `mysql`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+        }
+    }
+
+    /// Quotes an identifier: `"name"` (doubling `"`) on SQLite and PostgreSQL,
+    /// `` `name` `` (doubling `` ` ``) on MySQL.
+    ///
+    /// ```
+    /// use migrate_runtime::dialect::Dialect;
+    /// assert_eq!(Dialect::Postgres.quote("user \"name\""), "\"user \"\"name\"\"\"");
+    /// assert_eq!(Dialect::Mysql.quote("a`b"), "`a``b`");
+    /// ```
+    pub fn quote(self, ident: &str) -> String {
+        let q = match self {
+            Dialect::Mysql => '`',
+            Dialect::Sqlite | Dialect::Postgres => '"',
+        };
+        let mut s = String::with_capacity(ident.len() + 2);
+        s.push(q);
+        for ch in ident.chars() {
+            if ch == q {
+                s.push(q);
+            }
+            s.push(ch);
+        }
+        s.push(q);
+        s
+    }
+
+    /// A string literal: `'...'` with `'` doubled (and `\` escaped on MySQL, whose default
+    /// SQL mode treats it as an escape character).
+    pub fn string_literal(self, text: &str) -> String {
+        let mut s = String::with_capacity(text.len() + 2);
+        s.push('\'');
+        for ch in text.chars() {
+            match ch {
+                '\'' => s.push_str("''"),
+                '\\' if self == Dialect::Mysql => s.push_str("\\\\"),
+                _ => s.push(ch),
+            }
+        }
+        s.push('\'');
+        s
+    }
+
+    /// A typed value as a SQL literal.
+    ///
+    /// ```
+    /// use migrate_runtime::dialect::Dialect;
+    /// use migrate_runtime::prelude::*;
+    /// assert_eq!(Dialect::Postgres.literal(&Value::Bool(false)), "FALSE");
+    /// assert_eq!(Dialect::Sqlite.literal(&Value::Bool(false)), "0");
+    /// assert_eq!(Dialect::Mysql.literal(&Value::Bytes(vec![0xab])), "X'ab'");
+    /// ```
+    pub fn literal(self, value: &Value) -> String {
+        match value {
+            Value::Null => "NULL".into(),
+            Value::Bool(b) => match (self, b) {
+                (Dialect::Postgres, true) => "TRUE".into(),
+                (Dialect::Postgres, false) => "FALSE".into(),
+                (_, true) => "1".into(),
+                (_, false) => "0".into(),
+            },
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) if f.is_finite() => format!("{f:?}"),
+            Value::Float(f) => self.string_literal(&f.to_string()),
+            Value::Text(t) => self.string_literal(t),
+            Value::Bytes(b) => {
+                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                match self {
+                    Dialect::Postgres => format!("'\\x{hex}'::bytea"),
+                    Dialect::Sqlite | Dialect::Mysql => format!("X'{hex}'"),
+                }
+            }
+        }
+    }
+
+    fn quote_list(self, idents: &[String]) -> String {
+        idents
+            .iter()
+            .map(|i| self.quote(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Dialect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
+            "postgres" | "postgresql" | "pg" => Ok(Dialect::Postgres),
+            "mysql" | "mariadb" => Ok(Dialect::Mysql),
+            other => Err(format!(
+                "unknown dialect \"{other}\": expected sqlite, postgres or mysql"
+            )),
+        }
+    }
+}
+
+/// One statement of rendered SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// Run it; its result is ignored.
+    Execute(String),
+    /// A query returning a single integer column: anything but 0 fails the migration with
+    /// `failure`. Used for SQLite's `foreign_key_check` after a table rebuild.
+    AssertZero {
+        /// The query.
+        sql: String,
+        /// What a non-zero result means.
+        failure: String,
+    },
+}
+
+impl Statement {
+    /// The SQL text, without a trailing `;`.
+    pub fn sql(&self) -> &str {
+        match self {
+            Statement::Execute(s) | Statement::AssertZero { sql: s, .. } => s,
+        }
+    }
+}
+
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{};", self.sql())
+    }
+}
+
+/// Why ops cannot be rendered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RenderError {
+    /// The op does not apply to the schema state.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The dialect cannot do what the op asks.
+    #[error("{op} cannot be rendered for {dialect}: {reason}")]
+    Unsupported {
+        /// The op, described.
+        op: String,
+        /// The dialect.
+        dialect: Dialect,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+}
+
+/// Renders the ops of one migration for `dialect`, starting from the schema `before` them.
+///
+/// On SQLite, consecutive changes to one table that need a table rebuild share a single
+/// rebuild. The SQL assumes SQLite's `PRAGMA foreign_keys` is off while it runs (as SQLite's
+/// documented rebuild procedure requires); a rebuild ends with a `foreign_key_check`.
+pub fn render(
+    dialect: Dialect,
+    before: &Schema,
+    ops: &[Op],
+) -> Result<Vec<Statement>, RenderError> {
+    let mut out = Vec::new();
+    match dialect {
+        Dialect::Sqlite => sqlite::render(before, ops, &mut out)?,
+        Dialect::Postgres | Dialect::Mysql => {
+            let mut state = before.clone();
+            for op in ops {
+                let mut after = state.clone();
+                after.apply(op)?;
+                let r = if dialect == Dialect::Postgres {
+                    postgres::render_op(&state, &after, op, &mut out)
+                } else {
+                    mysql::render_op(&state, &after, op, &mut out)
+                };
+                r.map_err(|reason| RenderError::Unsupported {
+                    op: op.describe(),
+                    dialect,
+                    reason,
+                })?;
+                state = after;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The table `name` in `schema`, which `Schema::apply` has already validated.
+pub(crate) fn table<'a>(schema: &'a Schema, name: &str) -> &'a Table {
+    schema
+        .table(name)
+        .unwrap_or_else(|| panic!("table {name:?} validated by Schema::apply"))
+}
+
+/// The column `name` of `t`, which `Schema::apply` has already validated.
+pub(crate) fn column<'a>(t: &'a Table, name: &str) -> &'a Column {
+    t.get_column(name)
+        .unwrap_or_else(|| panic!("column {name:?} validated by Schema::apply"))
+}
+
+/// `DEFAULT ...` for a column, or nothing.
+pub(crate) fn default_clause(d: Dialect, c: &Column) -> String {
+    match &c.default {
+        None => String::new(),
+        Some(DefaultValue::Value(v)) => format!(" DEFAULT {}", d.literal(v)),
+        Some(DefaultValue::Sql(e)) if d == Dialect::Sqlite => format!(" DEFAULT ({e})"),
+        Some(DefaultValue::Sql(e)) => format!(" DEFAULT {e}"),
+    }
+}
+
+/// `CONSTRAINT "fk" FOREIGN KEY (..) REFERENCES "t" (..) [ON DELETE ..] [ON UPDATE ..]`.
+pub(crate) fn foreign_key_clause(d: Dialect, fk: &ForeignKey) -> Result<String, String> {
+    if d == Dialect::Mysql
+        && [fk.on_delete, fk.on_update].contains(&crate::table::FkAction::SetDefault)
+    {
+        return Err(
+            "MySQL's InnoDB rejects ON DELETE/UPDATE SET DEFAULT: use SET NULL, CASCADE or RESTRICT"
+                .into(),
+        );
+    }
+    let mut s = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        d.quote(&fk.name),
+        d.quote_list(&fk.columns),
+        d.quote(&fk.ref_table),
+        d.quote_list(&fk.ref_columns)
+    );
+    if fk.on_delete != crate::table::FkAction::NoAction {
+        s.push_str(" ON DELETE ");
+        s.push_str(fk.on_delete.sql());
+    }
+    if fk.on_update != crate::table::FkAction::NoAction {
+        s.push_str(" ON UPDATE ");
+        s.push_str(fk.on_update.sql());
+    }
+    Ok(s)
+}
+
+/// The table-level constraint clauses of `t` (primary key unless `skip_pk`, uniques,
+/// foreign keys, checks), in that order.
+pub(crate) fn constraint_clauses(
+    d: Dialect,
+    t: &Table,
+    skip_pk: bool,
+) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    if let (Some(pk), false) = (&t.primary_key, skip_pk) {
+        out.push(match d {
+            Dialect::Mysql => format!("PRIMARY KEY ({})", d.quote_list(&pk.columns)),
+            _ => format!(
+                "CONSTRAINT {} PRIMARY KEY ({})",
+                d.quote(&pk.name),
+                d.quote_list(&pk.columns)
+            ),
+        });
+    }
+    for u in &t.uniques {
+        out.push(format!(
+            "CONSTRAINT {} UNIQUE ({})",
+            d.quote(&u.name),
+            d.quote_list(&u.columns)
+        ));
+    }
+    for fk in &t.foreign_keys {
+        out.push(foreign_key_clause(d, fk)?);
+    }
+    for c in &t.checks {
+        out.push(format!(
+            "CONSTRAINT {} CHECK ({})",
+            d.quote(&c.name),
+            c.expr
+        ));
+    }
+    Ok(out)
+}
+
+/// `CREATE TABLE name (defs...)` from column definitions and constraint clauses.
+pub(crate) fn create_table_sql(d: Dialect, name: &str, parts: &[String], suffix: &str) -> String {
+    format!(
+        "CREATE TABLE {} (\n  {}\n){suffix}",
+        d.quote(name),
+        parts.join(",\n  ")
+    )
+}
+
+/// `CREATE [UNIQUE] INDEX ... ON ... (...) [WHERE ...]`.
+pub(crate) fn create_index_sql(d: Dialect, table: &str, i: &Index) -> Result<String, String> {
+    let mut s = format!(
+        "CREATE {}INDEX {} ON {} ({})",
+        if i.unique { "UNIQUE " } else { "" },
+        d.quote(&i.name),
+        d.quote(table),
+        d.quote_list(&i.columns)
+    );
+    if let Some(w) = &i.where_clause {
+        if d == Dialect::Mysql {
+            return Err(format!(
+                "MySQL has no partial indexes (index \"{}\" has WHERE {w}): drop the WHERE clause for MySQL or use a generated column",
+                i.name
+            ));
+        }
+        s.push_str(" WHERE ");
+        s.push_str(w);
+    }
+    Ok(s)
+}
+
+/// `INSERT INTO ... VALUES (...), (...)`, in chunks of at most 500 rows.
+pub(crate) fn insert_sql(
+    d: Dialect,
+    table: &str,
+    columns: &[String],
+    rows: &[Vec<Value>],
+) -> Vec<String> {
+    rows.chunks(500)
+        .map(|chunk| {
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|r| {
+                    let vals: Vec<String> = r.iter().map(|v| d.literal(v)).collect();
+                    format!("({})", vals.join(", "))
+                })
+                .collect();
+            format!(
+                "INSERT INTO {} ({}) VALUES {}",
+                d.quote(table),
+                d.quote_list(columns),
+                values.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// The SQL of an `execute` op for `d`, or why there is none.
+pub(crate) fn execute_sql(d: Dialect, e: &crate::op::Execute) -> Result<String, String> {
+    e.sql.for_dialect(d).map(str::to_owned).ok_or_else(|| {
+        format!(
+            "this execute step has SQL only for other dialects: add one with Sql::on(Dialect::{d:?}, ..)"
+        )
+    })
+}
