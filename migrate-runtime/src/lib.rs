@@ -6,7 +6,9 @@
 #![deny(missing_docs)]
 
 pub mod column;
+pub mod connection;
 pub mod dialect;
+pub mod engine;
 pub mod inverse;
 pub mod migration;
 pub mod naming;

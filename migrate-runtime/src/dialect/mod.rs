@@ -19,6 +19,7 @@
 //! );
 //! ```
 
+pub mod catalog;
 mod mysql;
 mod postgres;
 mod sqlite;

@@ -1,0 +1,270 @@
+//! Database connections from a URL, over diesel, for the backends compiled in.
+//!
+//! `sqlite://path`, `sqlite:path` or a plain file path open SQLite; `postgres://` and
+//! `postgresql://` open PostgreSQL; `mysql://` and `mariadb://` open MySQL/MariaDB.
+//! A password in a URL never appears in an error: see [`redact_url`].
+
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::{BigInt, Text};
+use diesel::{QueryableByName, RunQueryDsl};
+
+use crate::dialect::{Dialect, Statement};
+
+/// A connection to one of the compiled-in backends.
+pub enum Connection {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(diesel::SqliteConnection),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(diesel::PgConnection),
+    /// MySQL / MariaDB.
+    #[cfg(feature = "mysql")]
+    Mysql(diesel::MysqlConnection),
+}
+
+/// A failure to connect or to run SQL.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    /// The URL names a backend this binary was built without.
+    #[error("{url}: this binary was built without the `{feature}` feature: rebuild with `--features {feature}`")]
+    NotCompiled {
+        /// The URL, redacted.
+        url: String,
+        /// The cargo feature.
+        feature: &'static str,
+    },
+    /// The server or file could not be opened.
+    #[error("cannot connect to {url}: {message}")]
+    Connect {
+        /// The URL, redacted.
+        url: String,
+        /// The driver's reason, redacted.
+        message: String,
+    },
+    /// A statement failed.
+    #[error("{0}")]
+    Sql(String),
+}
+
+/// `url` with any password replaced by `***`.
+///
+/// ```
+/// use migrate_runtime::connection::redact_url;
+/// assert_eq!(
+///     redact_url("postgres://app:s3cret@db:5432/shop"),
+///     "postgres://app:***@db:5432/shop"
+/// );
+/// assert_eq!(redact_url("shop.db"), "shop.db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match authority.rfind('@') {
+        Some(at) => {
+            let userinfo = &authority[..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &rest[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Removes `secret` (a URL's password) from a driver message, in case it echoed it.
+fn scrub(message: String, url: &str) -> String {
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
+        .and_then(|auth| auth.rsplit_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty());
+    match password {
+        Some(p) => message.replace(p, "***"),
+        None => message,
+    }
+}
+
+/// Which backend a URL names.
+///
+/// ```
+/// use migrate_runtime::connection::dialect_of_url;
+/// use migrate_runtime::dialect::Dialect;
+/// assert_eq!(dialect_of_url("postgresql://localhost/shop"), Dialect::Postgres);
+/// assert_eq!(dialect_of_url("shop.db"), Dialect::Sqlite);
+/// ```
+pub fn dialect_of_url(url: &str) -> Dialect {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        Dialect::Postgres
+    } else if lower.starts_with("mysql://") || lower.starts_with("mariadb://") {
+        Dialect::Mysql
+    } else {
+        Dialect::Sqlite
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+macro_rules! each {
+    ($self:expr, $c:ident => $body:expr) => {
+        match $self {
+            #[cfg(feature = "sqlite")]
+            Connection::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
+            Connection::Postgres($c) => $body,
+            #[cfg(feature = "mysql")]
+            Connection::Mysql($c) => $body,
+        }
+    };
+}
+
+impl Connection {
+    /// Opens a connection from a URL (see the module docs for the forms).
+    pub fn establish(url: &str) -> Result<Self, ConnectionError> {
+        use diesel::Connection as _;
+        let redacted = redact_url(url);
+        let connect_err = |e: diesel::ConnectionError| ConnectionError::Connect {
+            url: redacted.clone(),
+            message: scrub(e.to_string(), url).trim().to_owned(),
+        };
+        match dialect_of_url(url) {
+            Dialect::Sqlite => {
+                #[cfg(feature = "sqlite")]
+                {
+                    let path = url
+                        .strip_prefix("sqlite://")
+                        .or_else(|| url.strip_prefix("sqlite:"))
+                        .unwrap_or(url);
+                    if let Some(dir) = std::path::Path::new(path).parent() {
+                        if !dir.as_os_str().is_empty() && !dir.is_dir() {
+                            return Err(ConnectionError::Connect {
+                                url: redacted,
+                                message: format!(
+                                    "the folder {} does not exist: create it first",
+                                    dir.display()
+                                ),
+                            });
+                        }
+                    }
+                    let mut c = diesel::SqliteConnection::establish(path).map_err(connect_err)?;
+                    // SQLite's table-rebuild procedure needs foreign keys off while it runs;
+                    // the rebuild checks them itself before commit.
+                    c.batch_execute("PRAGMA foreign_keys = OFF; PRAGMA busy_timeout = 60000;")
+                        .map_err(|e| ConnectionError::Sql(e.to_string()))?;
+                    Ok(Connection::Sqlite(c))
+                }
+                #[cfg(not(feature = "sqlite"))]
+                Err(ConnectionError::NotCompiled {
+                    url: redacted,
+                    feature: "sqlite",
+                })
+            }
+            Dialect::Postgres => {
+                #[cfg(feature = "postgres")]
+                {
+                    diesel::PgConnection::establish(url)
+                        .map(Connection::Postgres)
+                        .map_err(connect_err)
+                }
+                #[cfg(not(feature = "postgres"))]
+                Err(ConnectionError::NotCompiled {
+                    url: redacted,
+                    feature: "postgres",
+                })
+            }
+            Dialect::Mysql => {
+                #[cfg(feature = "mysql")]
+                {
+                    let url = match url.strip_prefix("mariadb://") {
+                        Some(rest) => format!("mysql://{rest}"),
+                        None => url.to_owned(),
+                    };
+                    diesel::MysqlConnection::establish(&url)
+                        .map(Connection::Mysql)
+                        .map_err(connect_err)
+                }
+                #[cfg(not(feature = "mysql"))]
+                Err(ConnectionError::NotCompiled {
+                    url: redacted,
+                    feature: "mysql",
+                })
+            }
+        }
+    }
+
+    /// The connection's dialect.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Connection::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Connection::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Connection::Mysql(_) => Dialect::Mysql,
+        }
+    }
+
+    /// Runs SQL that returns nothing (one or more statements).
+    pub fn batch_execute(&mut self, sql: &str) -> Result<(), ConnectionError> {
+        each!(self, c => c.batch_execute(sql)).map_err(|e| ConnectionError::Sql(e.to_string()))
+    }
+
+    /// Runs one rendered statement, checking an [`Statement::AssertZero`].
+    pub fn run(&mut self, statement: &Statement) -> Result<(), ConnectionError> {
+        match statement {
+            Statement::Execute(sql) => self.batch_execute(sql),
+            Statement::AssertZero { sql, failure } => {
+                let n = self.query_count(sql)?;
+                if n == 0 {
+                    Ok(())
+                } else {
+                    Err(ConnectionError::Sql(format!("{failure} ({n} found)")))
+                }
+            }
+        }
+    }
+
+    /// Runs a query returning one integer and returns it.
+    pub fn query_count(&mut self, sql: &str) -> Result<i64, ConnectionError> {
+        let wrapped = format!("SELECT CAST(({sql}) AS {}) AS n", self.bigint_cast());
+        let row: Count = each!(self, c => diesel::sql_query(&wrapped).get_result(c))
+            .map_err(|e| ConnectionError::Sql(e.to_string()))?;
+        Ok(row.n)
+    }
+
+    /// Runs a query whose single text column is named `value` and returns its values.
+    pub fn query_strings(&mut self, sql: &str) -> Result<Vec<String>, ConnectionError> {
+        let rows: Vec<TextRow> = each!(self, c => diesel::sql_query(sql).load(c))
+            .map_err(|e| ConnectionError::Sql(e.to_string()))?;
+        Ok(rows.into_iter().map(|r| r.value).collect())
+    }
+
+    fn bigint_cast(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Mysql => "SIGNED",
+            Dialect::Sqlite | Dialect::Postgres => "BIGINT",
+        }
+    }
+}

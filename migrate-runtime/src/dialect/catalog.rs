@@ -1,0 +1,89 @@
+//! The SQL the engine needs around migrations: catalog lookups, the version and history
+//! tables' rows, transactions and locks. Kept here so that no SQL is written elsewhere.
+
+use super::{insert_sql, Dialect};
+use crate::column::Value;
+
+/// A query counting tables named `table` in the current database or schema.
+pub fn table_exists(d: Dialect, table: &str) -> String {
+    let name = d.string_literal(table);
+    match d {
+        Dialect::Sqlite => {
+            format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = {name}")
+        }
+        Dialect::Postgres => format!(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = {name}"
+        ),
+        Dialect::Mysql => format!(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {name}"
+        ),
+    }
+}
+
+/// `SELECT <column> AS value FROM <table>`, for [`crate::connection::Connection::query_strings`].
+pub fn select_values(d: Dialect, table: &str, column: &str) -> String {
+    format!(
+        "SELECT {} AS value FROM {} ORDER BY {}",
+        d.quote(column),
+        d.quote(table),
+        d.quote(column)
+    )
+}
+
+/// `DELETE FROM <table> WHERE <column> = '<value>'`.
+pub fn delete_eq(d: Dialect, table: &str, column: &str, value: &str) -> String {
+    format!(
+        "DELETE FROM {} WHERE {} = {}",
+        d.quote(table),
+        d.quote(column),
+        d.string_literal(value)
+    )
+}
+
+/// `INSERT INTO <table> (<columns>) VALUES (<values>)`.
+pub fn insert_row(d: Dialect, table: &str, columns: &[&str], values: Vec<Value>) -> String {
+    let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    insert_sql(d, table, &columns, &[values]).remove(0)
+}
+
+/// Starts a transaction that also takes the migration lock where the dialect does it that
+/// way: SQLite's `BEGIN IMMEDIATE` takes the write lock at once.
+pub fn begin(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+        Dialect::Postgres | Dialect::Mysql => "BEGIN",
+    }
+}
+
+/// A key for the advisory lock that serializes migration runs on one database: stable,
+/// derived from the version table's name.
+pub fn lock_key(version_table: &str) -> i64 {
+    (crate::naming::fnv1a(version_table.as_bytes()) >> 1) as i64
+}
+
+/// Takes the cross-process migration lock inside a transaction (PostgreSQL), or for the
+/// session (MySQL, waiting up to an hour). SQLite locks with `BEGIN IMMEDIATE`.
+pub fn lock(d: Dialect, version_table: &str) -> Option<String> {
+    match d {
+        Dialect::Sqlite => None,
+        Dialect::Postgres => Some(format!(
+            "SELECT pg_advisory_xact_lock({})",
+            lock_key(version_table)
+        )),
+        Dialect::Mysql => Some(format!(
+            "SELECT GET_LOCK({}, 3600)",
+            d.string_literal(&format!("migrate:{version_table}"))
+        )),
+    }
+}
+
+/// Releases a session lock taken by [`lock`] (MySQL only).
+pub fn unlock(d: Dialect, version_table: &str) -> Option<String> {
+    match d {
+        Dialect::Mysql => Some(format!(
+            "SELECT RELEASE_LOCK({})",
+            d.string_literal(&format!("migrate:{version_table}"))
+        )),
+        Dialect::Sqlite | Dialect::Postgres => None,
+    }
+}

@@ -1,0 +1,514 @@
+//! The engine: plans and applies upgrades and downgrades, and records what ran.
+//!
+//! The version table holds the current head revision(s), as Alembic's does; the history
+//! table records every applied step (revision, direction, checksum of its ops, duration).
+//! One process migrates a database at a time: PostgreSQL takes an advisory lock, MySQL
+//! `GET_LOCK`, SQLite an immediate write transaction; a process that waited re-reads the
+//! version table and finds only what is still pending.
+//!
+//! On SQLite and PostgreSQL a run is one transaction: it happens wholly or not at all. On
+//! MySQL, whose DDL commits implicitly, each migration is recorded as soon as it ran, and a
+//! failure says which statement failed and which revision the database is at.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use crate::column::{Column, DefaultValue, Type, Value};
+use crate::connection::{Connection, ConnectionError};
+use crate::dialect::{catalog, render, Dialect, RenderError, Statement};
+use crate::inverse::{derive_downgrade, InverseError};
+use crate::migration::{Downgrade, Migration, Migrations};
+use crate::op::Op;
+use crate::schema::{Schema, SchemaError};
+use crate::table::Table;
+
+/// Names of the engine's own tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Holds the current head revision(s). Default `migrate_version`.
+    pub version_table: String,
+    /// Records every applied step. Default `migrate_history`.
+    pub history_table: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            version_table: "migrate_version".into(),
+            history_table: "migrate_history".into(),
+        }
+    }
+}
+
+/// Why a run failed, with the state the database was left in.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Connecting or a bookkeeping query failed.
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    /// The database is at a revision the embedded migrations do not know.
+    #[error("the database is at revision {revision}, which these migrations do not know (was it migrated by a newer build?); nothing was changed")]
+    UnknownRevision {
+        /// The unknown revision.
+        revision: String,
+    },
+    /// A migration's ops do not apply to the schema replayed before it.
+    #[error("migration {revision} ({file}) is invalid: {source}; nothing was changed")]
+    Invalid {
+        /// The migration.
+        revision: &'static str,
+        /// Its file.
+        file: &'static str,
+        /// Why.
+        source: SchemaError,
+    },
+    /// A migration cannot be rendered for this database.
+    #[error(
+        "migration {revision} ({file}) cannot run on this database: {source}; nothing was changed"
+    )]
+    Render {
+        /// The migration.
+        revision: &'static str,
+        /// Its file.
+        file: &'static str,
+        /// Why.
+        source: RenderError,
+    },
+    /// A downgrade path contains a migration that cannot be undone.
+    #[error("migration {revision} ({file}) cannot be downgraded: {reason}; nothing was changed")]
+    Irreversible {
+        /// The migration.
+        revision: &'static str,
+        /// Its file.
+        file: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A statement failed while migrating.
+    #[error("migration {revision} ({file}) failed at statement {index} `{statement}`: {message}; {state}")]
+    Failed {
+        /// The migration.
+        revision: &'static str,
+        /// Its file.
+        file: &'static str,
+        /// Which statement of the migration (1-based).
+        index: usize,
+        /// The statement.
+        statement: String,
+        /// The database's error.
+        message: String,
+        /// What the database is at now.
+        state: String,
+    },
+}
+
+/// One migration that ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The revision.
+    pub revision: &'static str,
+    /// `upgrade` or `downgrade`.
+    pub direction: &'static str,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u128,
+}
+
+/// The checksum of a list of ops: a stable hash of their canonical (debug) encoding, as 16
+/// hex digits. Recorded in the history table to detect a migration edited after it ran.
+pub fn checksum(ops: &[Op]) -> String {
+    format!(
+        "{:016x}",
+        crate::naming::fnv1a(format!("{ops:?}").as_bytes())
+    )
+}
+
+/// Runs the migrations of a [`Migrations`] set against one database.
+///
+/// ```no_run
+/// use migrate_runtime::engine::Engine;
+/// # static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::Migrations::__from_sorted(&[], "");
+/// let mut engine = Engine::connect(&MIGRATIONS, "sqlite://shop.db")?;
+/// engine.upgrade()?; // to head; cheap when there is nothing to do
+/// # Ok::<(), migrate_runtime::engine::EngineError>(())
+/// ```
+pub struct Engine<'m> {
+    migrations: &'m Migrations,
+    conn: Connection,
+    config: Config,
+}
+
+impl<'m> Engine<'m> {
+    /// An engine over an open connection, with the default table names.
+    pub fn new(migrations: &'m Migrations, conn: Connection) -> Self {
+        Engine {
+            migrations,
+            conn,
+            config: Config::default(),
+        }
+    }
+
+    /// Connects to `url` (see [`crate::connection`]) with the default table names.
+    pub fn connect(migrations: &'m Migrations, url: &str) -> Result<Self, EngineError> {
+        Ok(Self::new(migrations, Connection::establish(url)?))
+    }
+
+    /// Uses other names for the version and history tables.
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The connection, for queries of the caller's own.
+    pub fn connection(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.conn.dialect()
+    }
+
+    fn version_table_def(&self) -> Table {
+        Table::new(&self.config.version_table)
+            .column(Column::new("revision", Type::Varchar(64)).primary_key())
+    }
+
+    fn history_table_def(&self) -> Table {
+        Table::new(&self.config.history_table)
+            .column(
+                Column::new("id", Type::Integer)
+                    .primary_key()
+                    .autoincrement(),
+            )
+            .column(Column::new("revision", Type::Varchar(64)).not_null())
+            .column(Column::new("direction", Type::Varchar(16)).not_null())
+            .column(Column::new("checksum", Type::Varchar(32)).not_null())
+            .column(
+                Column::new("applied_at", Type::Timestamp)
+                    .not_null()
+                    .server_default(DefaultValue::sql("CURRENT_TIMESTAMP")),
+            )
+            .column(Column::new("duration_ms", Type::BigInt).not_null())
+    }
+
+    fn ensure_tables(&mut self) -> Result<(), EngineError> {
+        let d = self.dialect();
+        for def in [self.version_table_def(), self.history_table_def()] {
+            let exists = self
+                .conn
+                .query_count(&catalog::table_exists(d, &def.name))?
+                > 0;
+            if !exists {
+                let stmts = render(d, &Schema::new(), &[Op::CreateTable(def)])
+                    .expect("the engine's own tables always render");
+                for s in &stmts {
+                    self.conn.run(s)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The revisions in the version table (the database's current heads); empty at base.
+    pub fn current(&mut self) -> Result<Vec<String>, EngineError> {
+        let d = self.dialect();
+        let exists = self
+            .conn
+            .query_count(&catalog::table_exists(d, &self.config.version_table))?
+            > 0;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        Ok(self.conn.query_strings(&catalog::select_values(
+            d,
+            &self.config.version_table,
+            "revision",
+        ))?)
+    }
+
+    /// Revisions applied to the database: the current heads and all their ancestors.
+    fn applied_set(&self, heads: &[String]) -> Result<BTreeSet<&'static str>, EngineError> {
+        let mut applied = BTreeSet::new();
+        let mut stack: Vec<&'static Migration> = Vec::new();
+        for h in heads {
+            let m = self
+                .migrations
+                .get(h)
+                .ok_or_else(|| EngineError::UnknownRevision {
+                    revision: h.clone(),
+                })?;
+            stack.push(m);
+        }
+        while let Some(m) = stack.pop() {
+            if applied.insert(m.revision) {
+                stack.extend(
+                    m.down_revisions
+                        .iter()
+                        .chain(m.depends_on)
+                        .filter_map(|p| self.migrations.get(p)),
+                );
+            }
+        }
+        Ok(applied)
+    }
+
+    fn lock_and_begin(&mut self) -> Result<(), EngineError> {
+        let d = self.dialect();
+        match d {
+            Dialect::Sqlite => self.conn.batch_execute(catalog::begin(d))?,
+            Dialect::Postgres => {
+                self.conn.batch_execute(catalog::begin(d))?;
+                if let Some(l) = catalog::lock(d, &self.config.version_table) {
+                    self.conn.batch_execute(&l)?;
+                }
+            }
+            Dialect::Mysql => {
+                if let Some(l) = catalog::lock(d, &self.config.version_table) {
+                    self.conn.query_count(&l)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, ok: bool) -> Result<(), EngineError> {
+        let d = self.dialect();
+        match d {
+            Dialect::Sqlite | Dialect::Postgres => {
+                self.conn
+                    .batch_execute(if ok { "COMMIT" } else { "ROLLBACK" })?
+            }
+            Dialect::Mysql => {
+                if let Some(u) = catalog::unlock(d, &self.config.version_table) {
+                    self.conn.query_count(&u)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Upgrades to every head. Returns what ran; nothing when the database is at head.
+    pub fn upgrade(&mut self) -> Result<Vec<Applied>, EngineError> {
+        // Cheap path: at head already, no lock, no transaction.
+        let heads: BTreeSet<String> = self
+            .migrations
+            .heads()
+            .iter()
+            .map(|m| m.revision.to_owned())
+            .collect();
+        let current: BTreeSet<String> = self.current()?.into_iter().collect();
+        if current == heads && !heads.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ensure_tables()?;
+        self.lock_and_begin()?;
+        let result = self.upgrade_locked();
+        let ok = result.is_ok();
+        let end = self.finish(ok);
+        let applied = result?;
+        end?;
+        Ok(applied)
+    }
+
+    fn upgrade_locked(&mut self) -> Result<Vec<Applied>, EngineError> {
+        // Re-read under the lock: another process may have done the work meanwhile.
+        let current = self.current()?;
+        let applied = self.applied_set(&current)?;
+        let mut state = Schema::new();
+        let mut ran = Vec::new();
+        for m in self.migrations.iter() {
+            let ops = (m.upgrade)();
+            if applied.contains(m.revision) {
+                replay(&mut state, m, &ops)?;
+                continue;
+            }
+            let stmts = render(self.dialect(), &state, &ops).map_err(|source| match source {
+                RenderError::Schema(source) => EngineError::Invalid {
+                    revision: m.revision,
+                    file: m.file,
+                    source,
+                },
+                other => EngineError::Render {
+                    revision: m.revision,
+                    file: m.file,
+                    source: other,
+                },
+            })?;
+            let started = Instant::now();
+            self.run_statements(m, &stmts, &ran)?;
+            self.record(m, "upgrade", &ops, started)?;
+            for p in m.down_revisions {
+                let del =
+                    catalog::delete_eq(self.dialect(), &self.config.version_table, "revision", p);
+                self.conn.batch_execute(&del)?;
+            }
+            let ins = catalog::insert_row(
+                self.dialect(),
+                &self.config.version_table,
+                &["revision"],
+                vec![Value::from(m.revision)],
+            );
+            self.conn.batch_execute(&ins)?;
+            replay(&mut state, m, &ops)?;
+            ran.push(Applied {
+                revision: m.revision,
+                direction: "upgrade",
+                duration_ms: started.elapsed().as_millis(),
+            });
+        }
+        Ok(ran)
+    }
+
+    /// Downgrades every applied migration, back to an empty version table.
+    pub fn downgrade_to_base(&mut self) -> Result<Vec<Applied>, EngineError> {
+        if self.current()?.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ensure_tables()?;
+        self.lock_and_begin()?;
+        let result = self.downgrade_locked();
+        let ok = result.is_ok();
+        let end = self.finish(ok);
+        let ran = result?;
+        end?;
+        Ok(ran)
+    }
+
+    fn downgrade_locked(&mut self) -> Result<Vec<Applied>, EngineError> {
+        let current = self.current()?;
+        let applied = self.applied_set(&current)?;
+        // The schema before each applied migration, in topological order.
+        let mut state = Schema::new();
+        let mut plan: Vec<(&'static Migration, Schema, Vec<Op>)> = Vec::new();
+        for m in self
+            .migrations
+            .iter()
+            .filter(|m| applied.contains(m.revision))
+        {
+            let ops = (m.upgrade)();
+            let before = state.clone();
+            replay(&mut state, m, &ops)?;
+            plan.push((m, before, ops));
+        }
+        // Check every step before running any: an irreversible one stops the plan here.
+        let mut steps = Vec::new();
+        for (m, before, ops) in plan.into_iter().rev() {
+            let down = match m.downgrade {
+                Downgrade::Explicit(f) => f(),
+                Downgrade::Derived => {
+                    derive_downgrade(&before, &ops).map_err(|e| EngineError::Irreversible {
+                        revision: m.revision,
+                        file: m.file,
+                        reason: match e {
+                            InverseError::Irreversible { op, reason } => {
+                                format!("{op} is irreversible: {reason}")
+                            }
+                            InverseError::Schema(s) => s.to_string(),
+                        },
+                    })?
+                }
+            };
+            let mut after_up = before.clone();
+            for op in &ops {
+                after_up.apply(op).expect("replayed above");
+            }
+            let stmts =
+                render(self.dialect(), &after_up, &down).map_err(|source| EngineError::Render {
+                    revision: m.revision,
+                    file: m.file,
+                    source,
+                })?;
+            steps.push((m, stmts, down));
+        }
+        let mut ran = Vec::new();
+        for (m, stmts, down) in steps {
+            let started = Instant::now();
+            self.run_statements(m, &stmts, &ran)?;
+            self.record(m, "downgrade", &down, started)?;
+            let d = self.dialect();
+            let del = catalog::delete_eq(d, &self.config.version_table, "revision", m.revision);
+            self.conn.batch_execute(&del)?;
+            // The parents become heads again (once each: a merge's parents may share one).
+            let now = self.current()?;
+            for p in m
+                .down_revisions
+                .iter()
+                .filter(|p| !now.iter().any(|c| c == *p))
+            {
+                let ins = catalog::insert_row(
+                    d,
+                    &self.config.version_table,
+                    &["revision"],
+                    vec![Value::from(*p)],
+                );
+                self.conn.batch_execute(&ins)?;
+            }
+            ran.push(Applied {
+                revision: m.revision,
+                direction: "downgrade",
+                duration_ms: started.elapsed().as_millis(),
+            });
+        }
+        Ok(ran)
+    }
+
+    fn run_statements(
+        &mut self,
+        m: &'static Migration,
+        stmts: &[Statement],
+        ran: &[Applied],
+    ) -> Result<(), EngineError> {
+        for (i, s) in stmts.iter().enumerate() {
+            if let Err(e) = self.conn.run(s) {
+                let state = match self.dialect() {
+                    Dialect::Mysql => format!(
+                        "MySQL cannot roll back DDL: statements 1 to {i} of this migration stay applied, and the version table says {}",
+                        ran.last().map_or("what it said before this run", |a| a.revision)
+                    ),
+                    _ => "the run was rolled back: the database is at the revision it was at before this run".to_owned(),
+                };
+                return Err(EngineError::Failed {
+                    revision: m.revision,
+                    file: m.file,
+                    index: i + 1,
+                    statement: s.sql().to_owned(),
+                    message: e.to_string(),
+                    state,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        m: &'static Migration,
+        direction: &str,
+        ops: &[Op],
+        started: Instant,
+    ) -> Result<(), EngineError> {
+        let ins = catalog::insert_row(
+            self.dialect(),
+            &self.config.history_table,
+            &["revision", "direction", "checksum", "duration_ms"],
+            vec![
+                Value::from(m.revision),
+                Value::from(direction),
+                Value::from(checksum(ops)),
+                Value::Int(started.elapsed().as_millis() as i64),
+            ],
+        );
+        self.conn.batch_execute(&ins)?;
+        Ok(())
+    }
+}
+
+fn replay(state: &mut Schema, m: &'static Migration, ops: &[Op]) -> Result<(), EngineError> {
+    for op in ops {
+        state.apply(op).map_err(|source| EngineError::Invalid {
+            revision: m.revision,
+            file: m.file,
+            source,
+        })?;
+    }
+    Ok(())
+}
