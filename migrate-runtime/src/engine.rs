@@ -52,6 +52,9 @@ pub enum EngineError {
         /// The unknown revision.
         revision: String,
     },
+    /// The target names no revision (or an ambiguous prefix).
+    #[error("{0}; nothing was changed")]
+    UnknownTarget(String),
     /// A migration's ops do not apply to the schema replayed before it.
     #[error("migration {revision} ({file}) is invalid: {source}; nothing was changed")]
     Invalid {
@@ -60,7 +63,7 @@ pub enum EngineError {
         /// Its file.
         file: &'static str,
         /// Why.
-        source: SchemaError,
+        source: Box<SchemaError>,
     },
     /// A migration cannot be rendered for this database.
     #[error(
@@ -72,7 +75,7 @@ pub enum EngineError {
         /// Its file.
         file: &'static str,
         /// Why.
-        source: RenderError,
+        source: Box<RenderError>,
     },
     /// A downgrade path contains a migration that cannot be undone.
     #[error("migration {revision} ({file}) cannot be downgraded: {reason}; nothing was changed")]
@@ -286,22 +289,65 @@ impl<'m> Engine<'m> {
         Ok(())
     }
 
+    /// Resolves a revision id or a unique prefix of one.
+    pub fn resolve(&self, target: &str) -> Result<&'static Migration, EngineError> {
+        if let Some(m) = self.migrations.get(target) {
+            return Ok(m);
+        }
+        let matches: Vec<&'static Migration> = self
+            .migrations
+            .iter()
+            .filter(|m| !target.is_empty() && m.revision.starts_with(target))
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok(one),
+            [] => {
+                let closest = migrate_core::similar::closest(
+                    target,
+                    self.migrations.iter().map(|m| m.revision),
+                );
+                Err(EngineError::UnknownTarget(match closest {
+                    Some(c) => format!("no revision \"{target}\": did you mean {c}?"),
+                    None => format!("no revision \"{target}\""),
+                }))
+            }
+            many => {
+                let ids: Vec<&str> = many.iter().map(|m| m.revision).collect();
+                Err(EngineError::UnknownTarget(format!(
+                    "\"{target}\" is ambiguous: it starts {}",
+                    ids.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// The given revisions and all of their ancestors (parents and `depends_on`).
+    fn with_ancestors(&self, revisions: &[&str]) -> Result<BTreeSet<&'static str>, EngineError> {
+        let heads: Vec<String> = revisions.iter().map(|r| (*r).to_owned()).collect();
+        self.applied_set(&heads)
+    }
+
     /// Upgrades to every head. Returns what ran; nothing when the database is at head.
     pub fn upgrade(&mut self) -> Result<Vec<Applied>, EngineError> {
-        // Cheap path: at head already, no lock, no transaction.
-        let heads: BTreeSet<String> = self
-            .migrations
-            .heads()
-            .iter()
-            .map(|m| m.revision.to_owned())
-            .collect();
-        let current: BTreeSet<String> = self.current()?.into_iter().collect();
-        if current == heads && !heads.is_empty() {
+        self.upgrade_to(None)
+    }
+
+    /// Upgrades to `target` (a revision or unique prefix; `None` for every head), applying
+    /// the target's missing ancestors first, parents before children.
+    pub fn upgrade_to(&mut self, target: Option<&str>) -> Result<Vec<Applied>, EngineError> {
+        let goal: Vec<&'static str> = match target {
+            Some(t) => vec![self.resolve(t)?.revision],
+            None => self.migrations.heads().iter().map(|m| m.revision).collect(),
+        };
+        let wanted = self.with_ancestors(&goal)?;
+        // Cheap path: nothing pending, no lock, no transaction.
+        let current = self.current()?;
+        if !wanted.is_empty() && wanted.is_subset(&self.applied_set(&current)?) {
             return Ok(Vec::new());
         }
         self.ensure_tables()?;
         self.lock_and_begin()?;
-        let result = self.upgrade_locked();
+        let result = self.upgrade_locked(&wanted);
         let ok = result.is_ok();
         let end = self.finish(ok);
         let applied = result?;
@@ -309,13 +355,19 @@ impl<'m> Engine<'m> {
         Ok(applied)
     }
 
-    fn upgrade_locked(&mut self) -> Result<Vec<Applied>, EngineError> {
+    fn upgrade_locked(
+        &mut self,
+        wanted: &BTreeSet<&'static str>,
+    ) -> Result<Vec<Applied>, EngineError> {
         // Re-read under the lock: another process may have done the work meanwhile.
         let current = self.current()?;
         let applied = self.applied_set(&current)?;
         let mut state = Schema::new();
         let mut ran = Vec::new();
         for m in self.migrations.iter() {
+            if !applied.contains(m.revision) && !wanted.contains(m.revision) {
+                continue;
+            }
             let ops = (m.upgrade)();
             if applied.contains(m.revision) {
                 replay(&mut state, m, &ops)?;
@@ -325,12 +377,12 @@ impl<'m> Engine<'m> {
                 RenderError::Schema(source) => EngineError::Invalid {
                     revision: m.revision,
                     file: m.file,
-                    source,
+                    source: Box::new(source),
                 },
                 other => EngineError::Render {
                     revision: m.revision,
                     file: m.file,
-                    source: other,
+                    source: Box::new(other),
                 },
             })?;
             let started = Instant::now();
@@ -360,12 +412,27 @@ impl<'m> Engine<'m> {
 
     /// Downgrades every applied migration, back to an empty version table.
     pub fn downgrade_to_base(&mut self) -> Result<Vec<Applied>, EngineError> {
-        if self.current()?.is_empty() {
+        self.downgrade_to(None)
+    }
+
+    /// Downgrades to `target` (a revision or unique prefix; `None` for base): every applied
+    /// migration that is not `target` or one of its ancestors is undone, children first.
+    /// Every step's downgrade is derived and rendered before the first one runs.
+    pub fn downgrade_to(&mut self, target: Option<&str>) -> Result<Vec<Applied>, EngineError> {
+        let keep = match target {
+            Some(t) => {
+                let r = self.resolve(t)?.revision;
+                self.with_ancestors(&[r])?
+            }
+            None => BTreeSet::new(),
+        };
+        let current = self.current()?;
+        if self.applied_set(&current)?.is_subset(&keep) {
             return Ok(Vec::new());
         }
         self.ensure_tables()?;
         self.lock_and_begin()?;
-        let result = self.downgrade_locked();
+        let result = self.downgrade_locked(&keep);
         let ok = result.is_ok();
         let end = self.finish(ok);
         let ran = result?;
@@ -373,7 +440,10 @@ impl<'m> Engine<'m> {
         Ok(ran)
     }
 
-    fn downgrade_locked(&mut self) -> Result<Vec<Applied>, EngineError> {
+    fn downgrade_locked(
+        &mut self,
+        keep: &BTreeSet<&'static str>,
+    ) -> Result<Vec<Applied>, EngineError> {
         let current = self.current()?;
         let applied = self.applied_set(&current)?;
         // The schema before each applied migration, in topological order.
@@ -387,7 +457,9 @@ impl<'m> Engine<'m> {
             let ops = (m.upgrade)();
             let before = state.clone();
             replay(&mut state, m, &ops)?;
-            plan.push((m, before, ops));
+            if !keep.contains(m.revision) {
+                plan.push((m, before, ops));
+            }
         }
         // Check every step before running any: an irreversible one stops the plan here.
         let mut steps = Vec::new();
@@ -415,7 +487,7 @@ impl<'m> Engine<'m> {
                 render(self.dialect(), &after_up, &down).map_err(|source| EngineError::Render {
                     revision: m.revision,
                     file: m.file,
-                    source,
+                    source: Box::new(source),
                 })?;
             steps.push((m, stmts, down));
         }
@@ -427,13 +499,11 @@ impl<'m> Engine<'m> {
             let d = self.dialect();
             let del = catalog::delete_eq(d, &self.config.version_table, "revision", m.revision);
             self.conn.batch_execute(&del)?;
-            // The parents become heads again (once each: a merge's parents may share one).
+            // The parents become heads again, unless a remaining head already descends
+            // from one (a branch that stays applied), and once each.
             let now = self.current()?;
-            for p in m
-                .down_revisions
-                .iter()
-                .filter(|p| !now.iter().any(|c| c == *p))
-            {
+            let covered = self.applied_set(&now)?;
+            for p in m.down_revisions.iter().filter(|p| !covered.contains(*p)) {
                 let ins = catalog::insert_row(
                     d,
                     &self.config.version_table,
@@ -507,7 +577,7 @@ fn replay(state: &mut Schema, m: &'static Migration, ops: &[Op]) -> Result<(), E
         state.apply(op).map_err(|source| EngineError::Invalid {
             revision: m.revision,
             file: m.file,
-            source,
+            source: Box::new(source),
         })?;
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p migrations -- upgrade head      # default: sqlite file shop.db, here
 //! cargo run -p migrations -- current
+//! cargo run -p migrations -- downgrade 9b2e     # a revision or a unique prefix of one
 //! cargo run -p migrations -- downgrade base
 //! DATABASE_URL=postgres://postgres@127.0.0.1/shop cargo run -p migrations --features postgres -- upgrade head
 //! ```
@@ -19,16 +20,18 @@ use migrate_runtime::prelude::*;
 pub static MIGRATIONS: Migrations = embed_migrations!("versions");
 
 const DEFAULT_URL: &str = "sqlite://shop.db";
-const USAGE: &str = "usage: migrations (upgrade [head] | downgrade base | current)";
+const USAGE: &str = "usage: migrations (upgrade [head|REV] | downgrade (base|REV) | current)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
-    let verb = match args.as_slice() {
-        ["upgrade"] | ["upgrade", "head"] | [] => "upgrade",
-        ["downgrade", "base"] => "downgrade",
-        ["current"] => "current",
+    let (verb, target) = match args.as_slice() {
+        [] | ["upgrade"] | ["upgrade", "head" | "heads"] => ("upgrade", None),
+        ["upgrade", rev] => ("upgrade", Some(*rev)),
+        ["downgrade", "base"] => ("downgrade", None),
+        ["downgrade", rev] => ("downgrade", Some(*rev)),
+        ["current"] => ("current", None),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -42,8 +45,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match verb {
-        "upgrade" => engine.upgrade(),
-        "downgrade" => engine.downgrade_to_base(),
+        "upgrade" => engine.upgrade_to(target),
+        "downgrade" => engine.downgrade_to(target),
         _ => engine.current().map(|heads| {
             if heads.is_empty() {
                 println!("{}: at base (no migration applied)", redact_url(&url));
