@@ -24,7 +24,7 @@ pub enum Shape {
     },
 }
 
-const WHERE: &str = "#[migration] goes on `pub fn upgrade() -> Vec<Op>` or on an inline \
+const WHERE: &str = "put it on `pub fn upgrade() -> Vec<Op>`, or on an inline \
                      `pub mod name { pub fn upgrade() -> Vec<Op> {..} pub fn downgrade() -> Vec<Op> {..} }`";
 
 /// Checks the item and says what it is. `None` when it cannot be used (errors added).
@@ -79,17 +79,33 @@ pub fn analyze(item: &Item, errors: &mut Errors) -> Option<Shape> {
             })
         }
         other => {
-            errors.add(first_token_span(other), WHERE);
+            let (span, kind) = describe_item(other);
+            errors.add(span, format!("#[migration] cannot go on {kind}: {WHERE}"));
             None
         }
     }
 }
 
-fn first_token_span(item: &Item) -> Span {
-    quote::ToTokens::to_token_stream(item)
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |t| t.span())
+/// The span to blame (the item's name when it has one) and what the item is.
+fn describe_item(item: &Item) -> (Span, &'static str) {
+    match item {
+        Item::Struct(i) => (i.ident.span(), "a struct"),
+        Item::Enum(i) => (i.ident.span(), "an enum"),
+        Item::Union(i) => (i.ident.span(), "a union"),
+        Item::Const(i) => (i.ident.span(), "a constant"),
+        Item::Static(i) => (i.ident.span(), "a static"),
+        Item::Trait(i) => (i.ident.span(), "a trait"),
+        Item::Type(i) => (i.ident.span(), "a type alias"),
+        Item::Impl(i) => (i.impl_token.span, "an impl block"),
+        Item::Use(i) => (i.use_token.span, "a use declaration"),
+        other => (
+            quote::ToTokens::to_token_stream(other)
+                .into_iter()
+                .next()
+                .map_or_else(Span::call_site, |t| t.span()),
+            "this item",
+        ),
+    }
 }
 
 fn check_visible(vis: &Visibility, sig: &Signature, errors: &mut Errors) -> bool {
@@ -326,7 +342,10 @@ mod tests {
             pub struct S;
         ));
         assert!(shape.is_none());
-        assert_eq!(errors, [WHERE]);
+        assert_eq!(
+            errors,
+            [format!("#[migration] cannot go on a struct: {WHERE}")]
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{bracketed, Ident, LitStr, Token};
 
 use crate::errors::{suggested_id, Errors};
+use migrate_core::id::{IdError, MAX_LEN, MIN_LEN};
 
 /// The argument names `#[migration]` accepts.
 pub const ARGUMENTS: &[&str] = &[
@@ -267,15 +268,49 @@ fn one_or_list(value: Value) -> Vec<LitStr> {
 }
 
 fn check_id(lit: &LitStr, what: &str, errors: &mut Errors) -> bool {
-    match migrate_core::id::validate(&lit.value()) {
+    let value = lit.value();
+    match migrate_core::id::validate(&value) {
         Ok(()) => true,
         Err(e) => {
-            let text = e.to_string();
-            let text = text.strip_prefix("revision id").unwrap_or(&text);
-            errors.add(lit.span(), format!("malformed {what} id{text}"));
+            errors.add(lit.span(), id_error(what, &value, &e));
             false
         }
     }
+}
+
+/// `<what> id `<value>` <reason>: <fix>`, with a corrected id when one is obvious.
+fn id_error(what: &str, value: &str, error: &IdError) -> String {
+    let fresh = || suggested_id(value);
+    let reason = match error {
+        IdError::Empty => {
+            return format!(
+                "{what} id is empty: use 12 lowercase hex digits, e.g. \"{}\"",
+                fresh()
+            );
+        }
+        IdError::TooShort { len } => format!("is too short ({len} characters, at least {MIN_LEN})"),
+        IdError::TooLong { len } => format!("is too long ({len} characters, at most {MAX_LEN})"),
+        IdError::Uppercase { lowercase } => {
+            return format!("{what} id `{value}` must be lowercase: write \"{lowercase}\"")
+        }
+        IdError::NotHex { ch, index } => format!(
+            "has {ch:?} at position {}, only hex digits 0-9 and a-f are allowed",
+            index + 1
+        ),
+    };
+    let cleaned: String = value
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let fix = if cleaned != value && migrate_core::id::is_valid(&cleaned) {
+        format!("write \"{cleaned}\"")
+    } else if what == "revision" {
+        format!("write \"{}\" (a fresh id)", fresh())
+    } else {
+        "copy the `revision` of the migration it names".to_owned()
+    };
+    format!("{what} id `{value}` {reason}: {fix}")
 }
 
 /// Branch labels are names a user types on the command line: letters, digits, `_` and `-`.
@@ -430,10 +465,27 @@ mod tests {
         assert_eq!(
             errors,
             [
-                "malformed revision id must be lowercase: use \"3f9a\"",
-                "malformed down_revision id has 'x' at position 1, only hex digits 0-9 and a-f are allowed",
-                "malformed depends_on id has 2 characters, at least 4 are needed: use 12 lowercase hex digits, e.g. \"3f9a1c2b7d10\"",
+                "revision id `3F9A` must be lowercase: write \"3f9a\"",
+                "down_revision id `xyz1` has 'x' at position 1, only hex digits 0-9 and a-f are allowed: copy the `revision` of the migration it names",
+                "depends_on id `ab` is too short (2 characters, at least 4): copy the `revision` of the migration it names",
             ]
+        );
+    }
+
+    #[test]
+    fn malformed_id_with_an_obvious_fix() {
+        let errors = parse_err(quote!(revision = "3f9a-1c2b-7d10"));
+        assert_eq!(
+            errors,
+            ["revision id `3f9a-1c2b-7d10` has '-' at position 5, only hex digits 0-9 and a-f are allowed: write \"3f9a1c2b7d10\""]
+        );
+        let errors = parse_err(quote!(revision = ""));
+        assert!(errors[0].starts_with("revision id is empty: use 12 lowercase hex digits"));
+        let long = "a".repeat(33);
+        let errors = parse_err(quote!(revision = #long));
+        assert!(
+            errors[0].contains("is too long (33 characters, at most 32)"),
+            "{errors:?}"
         );
     }
 

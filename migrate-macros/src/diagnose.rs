@@ -149,22 +149,22 @@ pub fn problems(graph: &Graph, dir: &str, package: &str) -> BTreeMap<String, Pro
                     (
                         format!("`{}` names itself", from.id),
                         vec![format!(
-                            "a migration comes after its {arg}: name an older revision, or remove this one"
+                            "a migration runs after its {arg}: name an older revision, or remove this one"
                         )],
                     )
                 } else {
+                    let mut notes: Vec<String> = cycle
+                        .revisions
+                        .iter()
+                        .map(|r| format!("in the cycle: {}", describe(r)))
+                        .collect();
+                    notes.push(
+                        "a migration runs after the revisions it names: one of these links must name an older revision instead"
+                            .to_owned(),
+                    );
                     (
                         format!("`{}` would have to run after itself", from.id),
-                        vec![format!(
-                            "each migration of the cycle is ({}); a migration must name an older one: \
-                             change one of these links",
-                            cycle
-                                .revisions
-                                .iter()
-                                .map(describe)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )],
+                        notes,
                     )
                 };
                 if cycle.links.contains(&EdgeKind::DependsOn) {
@@ -268,12 +268,13 @@ fn unknown_target(
     let mut notes = Vec::new();
     match closest {
         Some(c) => notes.push(format!("the closest revision is {}", describe(c))),
-        None => {
+        None if arg == "down_revision" => {
             let heads = other_heads(graph, &revision.id);
             if let [head] = heads.as_slice() {
                 notes.push(format!("the newest migration is {}", describe(head)));
             }
         }
+        None => {}
     }
     Problem {
         message: format!("{arg} `{target}` does not match any migration"),
@@ -402,7 +403,7 @@ mod tests {
         let (key, p) = only(&g);
         assert_eq!(key, "depends_on_bbbb_of_aaaa");
         assert!(p.message.starts_with("depends_on `bbbb` makes a cycle"));
-        assert_eq!(p.notes.len(), 2);
+        assert_eq!(p.notes.len(), 4);
     }
 
     #[test]

@@ -276,10 +276,9 @@ fn read_folder(lit: &LitStr, dir: &Path, cx: &Context, errors: &mut Errors) -> V
         errors.add(
             lit.span(),
             format!(
-                "migration folder `{}` does not exist: create it, or fix the path (it is relative to {}, `{}`)",
+                "migration folder `{}` does not exist: create it, or fix the path (relative to {})",
                 dir.display(),
                 cx.base_var,
-                cx.base.display()
             ),
         );
         return Vec::new();
