@@ -76,6 +76,19 @@ impl Migration {
     pub fn is_base(&self) -> bool {
         self.down_revisions.is_empty()
     }
+
+    /// This migration as a node of a [`migrate_core::Graph`].
+    pub fn to_revision(&self) -> migrate_core::Revision {
+        migrate_core::Revision {
+            id: self.revision.to_owned(),
+            parents: self.down_revisions.iter().map(|s| s.to_string()).collect(),
+            depends_on: self.depends_on.iter().map(|s| s.to_string()).collect(),
+            branch_labels: self.branch_labels.iter().map(|s| s.to_string()).collect(),
+            message: self.message.to_owned(),
+            file: self.file.to_owned(),
+            line: self.line,
+        }
+    }
 }
 
 /// The set of migrations embedded in a binary by `embed_migrations!`.
@@ -126,6 +139,13 @@ impl Migrations {
         self.migrations.iter().find(|m| m.revision == revision)
     }
 
+    /// The revision graph, for planning: heads, bases, paths between revisions, unique
+    /// prefixes, branch labels. `embed_migrations!` has checked it at compile time, so
+    /// [`migrate_core::Graph::check`] finds nothing on it.
+    pub fn graph(&self) -> migrate_core::Graph {
+        migrate_core::Graph::new(self.migrations.iter().map(Migration::to_revision))
+    }
+
     /// Revisions that no other migration names as a parent.
     pub fn heads(&self) -> Vec<&'static Migration> {
         self.migrations
@@ -137,5 +157,53 @@ impl Migrations {
                     .any(|c| c.down_revisions.contains(&m.revision))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none() -> Vec<Op> {
+        Vec::new()
+    }
+
+    const fn migration(
+        revision: &'static str,
+        down_revisions: &'static [&'static str],
+    ) -> Migration {
+        Migration {
+            revision,
+            down_revisions,
+            message: "",
+            branch_labels: &[],
+            depends_on: &[],
+            file: "versions/x.rs",
+            line: 3,
+            upgrade: none,
+            downgrade: Downgrade::Derived,
+        }
+    }
+
+    static SET: [Migration; 3] = [
+        migration("aaaa0001", &[]),
+        migration("bbbb0002", &["aaaa0001"]),
+        migration("cccc0003", &["bbbb0002"]),
+    ];
+
+    #[test]
+    fn graph_plans_over_the_embedded_set() {
+        let set = Migrations::__from_sorted(&SET, "/versions");
+        let graph = set.graph();
+        assert!(graph.check().is_empty());
+        let path: Vec<&str> = graph
+            .path(Some("aaaa0001"), "cccc0003")
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(path, ["bbbb0002", "cccc0003"]);
+        assert_eq!(graph.resolve_prefix("bbbb").unwrap().line, 3);
+        assert_eq!(set.heads()[0].revision, "cccc0003");
     }
 }
