@@ -194,6 +194,7 @@ impl Schema {
         let mut next = self.clone();
         match next.apply_in_place(op) {
             Ok(()) => {
+                next.sort_objects();
                 *self = next;
                 Ok(())
             }
@@ -201,6 +202,18 @@ impl Schema {
                 op: op.describe(),
                 kind,
             }),
+        }
+    }
+
+    /// Indexes and constraints have no order of their own: keep each kind sorted by name,
+    /// so that equal schemas compare equal whatever order the ops added things in (an op
+    /// followed by its inverse gives back an equal schema).
+    fn sort_objects(&mut self) {
+        for t in self.tables.values_mut() {
+            t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+            t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+            t.checks.sort_by(|a, b| a.name.cmp(&b.name));
         }
     }
 
