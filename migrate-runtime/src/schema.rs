@@ -447,6 +447,10 @@ impl Schema {
                 self.table_mut(table)?.indexes.push(index.clone());
             }
             Op::DropIndex { table, name } => {
+                let unique = self.table_ref(table)?.indexes.iter().find(|i| i.name == *name);
+                if let Some(i) = unique.filter(|i| i.unique && i.where_clause.is_none()) {
+                    self.check_key_unused(table, name, &i.columns, "unique index")?;
+                }
                 let t = self.table_mut(table)?;
                 let pos = t.indexes.iter().position(|i| i.name == *name);
                 match pos {
@@ -746,6 +750,51 @@ impl Schema {
         Ok(())
     }
 
+    /// Refuses to drop the unique key `name` of `table` over `cols` while a foreign key
+    /// references exactly those columns and no other key of the table covers them: every
+    /// backend refuses it too (a foreign key needs a unique key on the columns it references).
+    fn check_key_unused(
+        &self,
+        table: &str,
+        name: &str,
+        cols: &[String],
+        kind: &str,
+    ) -> Result<(), SchemaErrorKind> {
+        let same_set = |a: &[String], b: &[String]| {
+            a.len() == b.len() && a.iter().all(|c| b.contains(c))
+        };
+        let t = self.table_ref(table)?;
+        let other_key = t
+            .primary_key
+            .iter()
+            .map(|p| (p.name.as_str(), p.columns.as_slice()))
+            .chain(t.uniques.iter().map(|u| (u.name.as_str(), u.columns.as_slice())))
+            .chain(
+                t.indexes
+                    .iter()
+                    .filter(|i| i.unique && i.where_clause.is_none())
+                    .map(|i| (i.name.as_str(), i.columns.as_slice())),
+            )
+            .any(|(n, c)| n != name && same_set(c, cols));
+        if other_key {
+            return Ok(());
+        }
+        let user = self.tables.values().find_map(|o| {
+            o.foreign_keys
+                .iter()
+                .find(|fk| fk.ref_table == table && same_set(&fk.ref_columns, cols))
+                .map(|fk| (o.name.clone(), fk.name.clone()))
+        });
+        match user {
+            Some((from, fk)) => Err(SchemaErrorKind::InUse {
+                what: format!("{kind} \"{name}\""),
+                by: format!("foreign key \"{fk}\" of table \"{from}\""),
+                by_short: "that foreign key".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn drop_constraint(&mut self, table: &str, name: &str) -> Result<(), SchemaErrorKind> {
         let t = self.table_ref(table)?;
         if t.indexes.iter().any(|i| i.name == name) {
@@ -783,6 +832,9 @@ impl Schema {
             }
             self.table_mut(table)?.primary_key = None;
             return Ok(());
+        }
+        if let Some(u) = t.uniques.iter().find(|u| u.name == name) {
+            self.check_key_unused(table, name, &u.columns, "unique constraint")?;
         }
         let t = self.table_mut(table)?;
         let before = t.uniques.len() + t.foreign_keys.len() + t.checks.len();
