@@ -8,7 +8,7 @@ use super::{
 use crate::column::{Column, Type};
 use crate::op::Op;
 use crate::schema::Schema;
-use crate::table::Table;
+use crate::table::{ForeignKey, Table};
 
 const D: Dialect = Dialect::Mysql;
 
@@ -141,11 +141,13 @@ pub(crate) fn render_op(
         Op::CreateIndex { table, index } => {
             out.push(Statement::Execute(create_index_sql(D, table, index)?))
         }
-        Op::DropIndex { table, name } => out.push(Statement::Execute(format!(
-            "DROP INDEX {} ON {}",
-            q(name),
-            q(table)
-        ))),
+        Op::DropIndex { table: t, name } => {
+            let dropped = table(before, t).indexes.iter().find(|i| i.name == *name);
+            let cols = dropped.map(|i| i.columns.as_slice()).unwrap_or_default();
+            let mut parts = vec![format!("DROP INDEX {}", q(name))];
+            parts.extend(keep_fk_indexes(table(after, t), cols));
+            out.push(alter(t, parts.join(", ")));
+        }
         Op::CreateUnique { table, unique } => out.push(alter(
             table,
             format!(
@@ -168,16 +170,23 @@ pub(crate) fn render_op(
         )),
         Op::DropConstraint { table: t, name } => {
             let tb = table(before, t);
-            let rest = if tb.primary_key.as_ref().is_some_and(|p| p.name == *name) {
-                "DROP PRIMARY KEY".to_owned()
-            } else if tb.uniques.iter().any(|u| u.name == *name) {
-                format!("DROP INDEX {}", q(name))
-            } else if tb.foreign_keys.iter().any(|f| f.name == *name) {
-                format!("DROP FOREIGN KEY {}", q(name))
+            let ta = table(after, t);
+            let mut parts = Vec::new();
+            if let Some(pk) = tb.primary_key.as_ref().filter(|p| p.name == *name) {
+                parts.push("DROP PRIMARY KEY".to_owned());
+                parts.extend(keep_fk_indexes(ta, &pk.columns));
+            } else if let Some(u) = tb.uniques.iter().find(|u| u.name == *name) {
+                parts.push(format!("DROP INDEX {}", q(name)));
+                parts.extend(keep_fk_indexes(ta, &u.columns));
+            } else if let Some(fk) = tb.foreign_keys.iter().find(|f| f.name == *name) {
+                parts.push(format!("DROP FOREIGN KEY {}", q(name)));
+                if has_own_index(tb, fk) {
+                    parts.push(format!("DROP INDEX {}", q(name)));
+                }
             } else {
-                format!("DROP CONSTRAINT {}", q(name))
-            };
-            out.push(alter(t, rest));
+                parts.push(format!("DROP CONSTRAINT {}", q(name)));
+            }
+            out.push(alter(t, parts.join(", ")));
         }
         // MySQL writes enum labels into each column (`ENUM('a', 'b')`): the named type
         // exists only in the schema model, so there is no statement to run.
@@ -194,4 +203,47 @@ pub(crate) fn render_op(
         ),
     }
     Ok(())
+}
+
+/// Whether an index over `cols` can serve `fk`: MySQL wants the key's columns first, in order.
+fn serves(cols: &[String], fk: &ForeignKey) -> bool {
+    cols.starts_with(&fk.columns)
+}
+
+/// Whether the primary key, an index or a unique constraint of `t` serves `fk`.
+fn served_by_model(t: &Table, fk: &ForeignKey) -> bool {
+    t.primary_key
+        .iter()
+        .map(|p| &p.columns)
+        .chain(t.indexes.iter().map(|i| &i.columns))
+        .chain(t.uniques.iter().map(|u| &u.columns))
+        .any(|cols| serves(cols, fk))
+}
+
+/// MySQL refuses to drop the last index a foreign key can use. When an index over `dropped`
+/// goes away, the same statement adds an index named after each foreign key of `after` it
+/// leaves without one: the index MySQL itself creates for a key added without one.
+fn keep_fk_indexes(after: &Table, dropped: &[String]) -> Vec<String> {
+    after
+        .foreign_keys
+        .iter()
+        .filter(|fk| serves(dropped, fk) && !served_by_model(after, fk))
+        .map(|fk| {
+            format!(
+                "ADD INDEX {} ({})",
+                D.quote(&fk.name),
+                D.quote_list(&fk.columns)
+            )
+        })
+        .collect()
+}
+
+/// Whether MySQL made an index of its own for `fk` of `t` (named after the key): it does when
+/// no other index serves the key, and that index outlives the key unless dropped with it.
+/// Not when another foreign key over the same leading columns may be using that index.
+fn has_own_index(t: &Table, fk: &ForeignKey) -> bool {
+    let shares = t.foreign_keys.iter().any(|o| {
+        o.name != fk.name && (serves(&o.columns, fk) || serves(&fk.columns, o))
+    });
+    !served_by_model(t, fk) && !shares
 }
