@@ -447,7 +447,11 @@ impl Schema {
                 self.table_mut(table)?.indexes.push(index.clone());
             }
             Op::DropIndex { table, name } => {
-                let unique = self.table_ref(table)?.indexes.iter().find(|i| i.name == *name);
+                let unique = self
+                    .table_ref(table)?
+                    .indexes
+                    .iter()
+                    .find(|i| i.name == *name);
                 if let Some(i) = unique.filter(|i| i.unique && i.where_clause.is_none()) {
                     self.check_key_unused(table, name, &i.columns, "unique index")?;
                 }
@@ -760,15 +764,18 @@ impl Schema {
         cols: &[String],
         kind: &str,
     ) -> Result<(), SchemaErrorKind> {
-        let same_set = |a: &[String], b: &[String]| {
-            a.len() == b.len() && a.iter().all(|c| b.contains(c))
-        };
+        let same_set =
+            |a: &[String], b: &[String]| a.len() == b.len() && a.iter().all(|c| b.contains(c));
         let t = self.table_ref(table)?;
         let other_key = t
             .primary_key
             .iter()
             .map(|p| (p.name.as_str(), p.columns.as_slice()))
-            .chain(t.uniques.iter().map(|u| (u.name.as_str(), u.columns.as_slice())))
+            .chain(
+                t.uniques
+                    .iter()
+                    .map(|u| (u.name.as_str(), u.columns.as_slice())),
+            )
             .chain(
                 t.indexes
                     .iter()

@@ -242,8 +242,9 @@ fn keep_fk_indexes(after: &Table, dropped: &[String]) -> Vec<String> {
 /// no other index serves the key, and that index outlives the key unless dropped with it.
 /// Not when another foreign key over the same leading columns may be using that index.
 fn has_own_index(t: &Table, fk: &ForeignKey) -> bool {
-    let shares = t.foreign_keys.iter().any(|o| {
-        o.name != fk.name && (serves(&o.columns, fk) || serves(&fk.columns, o))
-    });
+    let shares = t
+        .foreign_keys
+        .iter()
+        .any(|o| o.name != fk.name && (serves(&o.columns, fk) || serves(&fk.columns, o)));
     !served_by_model(t, fk) && !shares
 }
