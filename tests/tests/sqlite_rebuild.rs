@@ -177,7 +177,7 @@ fn a_rebuild_that_would_orphan_rows_fails_and_changes_nothing() {
 
     // Order 11 points at a user that does not exist: the new foreign key cannot hold.
     let fk = op::create_foreign_key("orders", ForeignKey::new(["user_id"], "users", ["id"]));
-    match db.try_migrate(&[fk.clone()]) {
+    match db.try_migrate(std::slice::from_ref(&fk)) {
         Err(MigrateError::Run(e)) => {
             assert!(e.sql.contains("foreign_key_check"), "{e}");
             assert!(e.message.contains("rebuilding table \"orders\""), "{e}");
