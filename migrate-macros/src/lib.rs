@@ -62,9 +62,10 @@ pub fn migration(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// The path is relative to the crate's `CARGO_MANIFEST_DIR`; when the environment variable
 /// `MIGRATE_MANIFEST_DIR` is set at build time it is used as the base instead (the ui tests
-/// use it to point at fixture folders). Every `*.rs` file of the folder (not its
-/// subfolders) must hold exactly one `#[migration]`; files are read in name order, and the
-/// migrations are embedded in topological order (parents first).
+/// use it to point at fixture folders; cargo does not track it, so it is meant for tests).
+/// Every `*.rs` file of the folder (not its subfolders) must hold exactly one
+/// `#[migration]`; files are read in name order, and the migrations are embedded in
+/// topological order (parents first).
 ///
 /// Each file is compiled as a module of the expansion, with its own spans: an error in a
 /// migration, including every revision-graph error, is reported in that file, at the

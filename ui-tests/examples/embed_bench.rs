@@ -1,0 +1,200 @@
+//! Build-time cost of `embed_migrations!`: a crate with N migrations (1,000 by default)
+//! embedded, against the same files included as plain modules without `#[migration]`.
+//!
+//! ```text
+//! cargo run -p ui-tests --example embed_bench -- [N]
+//! ```
+//!
+//! Both crates live under `target/scratch/bench/` and share `target/scratch/target` (as the
+//! rebuild test does), so dependencies compile once. Measured, for each crate:
+//! - full: the crate itself rebuilt from scratch (`CARGO_INCREMENTAL=0`, `main.rs` touched);
+//! - incremental: one migration file edited, rebuilt with incremental compilation.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn id(i: usize) -> String {
+    format!("{:012x}", 0x1000_0000_0000u64 + i as u64 * 7919)
+}
+
+fn file_name(i: usize) -> String {
+    format!("{:08}_{}_step.rs", 20250000 + i, id(i))
+}
+
+fn body(i: usize, sql: &str) -> String {
+    format!("pub fn upgrade() -> Vec<Op> {{\n    vec![op::execute(\"{sql} {i}\")]\n}}\n")
+}
+
+fn migration(i: usize, embedded: bool, sql: &str) -> String {
+    let mut s = String::from("use migrate_runtime::prelude::*;\n\n");
+    if embedded {
+        let parent = if i == 0 {
+            String::new()
+        } else {
+            format!(", down_revision = \"{}\"", id(i - 1))
+        };
+        s.push_str(&format!(
+            "#[migration(revision = \"{}\"{parent}, message = \"step {i}\")]\n",
+            id(i)
+        ));
+    }
+    s.push_str(&body(i, sql));
+    s
+}
+
+struct Crate {
+    dir: PathBuf,
+    target: PathBuf,
+    embedded: bool,
+}
+
+impl Crate {
+    fn create(root: &Path, target: &Path, runtime: &Path, n: usize, embedded: bool) -> Crate {
+        let name = if embedded {
+            "bench-embedded"
+        } else {
+            "bench-plain"
+        };
+        let dir = root.join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::create_dir_all(dir.join("versions")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+                 [dependencies]\nmigrate-runtime = {{ path = {:?}, default-features = false, features = [\"sqlite\"] }}\n\n\
+                 [workspace]\n",
+                runtime.to_string_lossy()
+            ),
+        )
+        .unwrap();
+        std::fs::copy(
+            runtime.parent().unwrap().join("Cargo.lock"),
+            dir.join("Cargo.lock"),
+        )
+        .unwrap();
+        for i in 0..n {
+            std::fs::write(
+                dir.join("versions").join(file_name(i)),
+                migration(i, embedded, "SELECT"),
+            )
+            .unwrap();
+        }
+        let main = if embedded {
+            "use migrate_runtime::prelude::*;\n\n\
+             static MIGRATIONS: Migrations = embed_migrations!(\"versions\");\n\n\
+             fn main() {\n    println!(\"{}\", MIGRATIONS.len());\n}\n"
+                .to_owned()
+        } else {
+            let mut s = String::from("use migrate_runtime::prelude::*;\n\n");
+            for i in 0..n {
+                let path = dir.join("versions").join(file_name(i));
+                s.push_str(&format!(
+                    "#[path = {:?}]\nmod m_{i};\n",
+                    path.to_string_lossy()
+                ));
+            }
+            s.push_str(&format!("\nstatic UPGRADES: [fn() -> Vec<Op>; {n}] = ["));
+            for i in 0..n {
+                s.push_str(&format!("m_{i}::upgrade, "));
+            }
+            s.push_str("];\n\nfn main() {\n    println!(\"{}\", UPGRADES.len());\n}\n");
+            s
+        };
+        std::fs::write(dir.join("src/main.rs"), main).unwrap();
+        Crate {
+            dir,
+            target: target.to_path_buf(),
+            embedded,
+        }
+    }
+
+    fn build(&self, incremental: bool) -> Duration {
+        let start = Instant::now();
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--quiet"])
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .env("CARGO_INCREMENTAL", if incremental { "1" } else { "0" })
+            .env_remove("MIGRATE_MANIFEST_DIR")
+            .status()
+            .unwrap();
+        assert!(status.success(), "build of {} failed", self.dir.display());
+        start.elapsed()
+    }
+
+    fn touch_main(&self) {
+        let main = self.dir.join("src/main.rs");
+        let mut text = std::fs::read_to_string(&main).unwrap();
+        text.push_str("// touched\n");
+        std::fs::write(main, text).unwrap();
+    }
+
+    fn edit_one(&self, i: usize, round: usize) {
+        std::fs::write(
+            self.dir.join("versions").join(file_name(i)),
+            migration(i, self.embedded, &format!("SELECT {round} +")),
+        )
+        .unwrap();
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().expect("N must be a number"))
+        .unwrap_or(1000);
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = ws.join("target/scratch/bench");
+    let target = ws.join("target/scratch/target");
+    let runtime = ws.join("migrate-runtime");
+
+    let embedded = Crate::create(&root, &target, &runtime, n, true);
+    let plain = Crate::create(&root, &target, &runtime, n, false);
+    println!("{n} migrations; warming up (dependencies, first builds)...");
+    embedded.build(true);
+    plain.build(true);
+
+    let rounds = 3;
+    let mut results = Vec::new();
+    for krate in [&embedded, &plain] {
+        let mut full = Vec::new();
+        let mut incr = Vec::new();
+        for _ in 0..rounds {
+            krate.touch_main();
+            full.push(krate.build(false));
+        }
+        krate.build(true); // incremental cache in place
+        for round in 0..rounds {
+            krate.edit_one(n / 2, round);
+            incr.push(krate.build(true));
+        }
+        results.push((median(full), median(incr)));
+    }
+    let (ef, ei) = results[0];
+    let (pf, pi) = results[1];
+    println!("median of {rounds} builds of the crate itself (dependencies already built):");
+    println!(
+        "  full build        embedded {:6.2}s   plain {:6.2}s   ratio {:.2}",
+        secs(ef),
+        secs(pf),
+        secs(ef) / secs(pf)
+    );
+    println!(
+        "  edit one file     embedded {:6.2}s   plain {:6.2}s   ratio {:.2}",
+        secs(ei),
+        secs(pi),
+        secs(ei) / secs(pi)
+    );
+}
