@@ -4,6 +4,11 @@
 //! `postgresql://` open PostgreSQL; `mysql://` and `mariadb://` open MySQL/MariaDB.
 //! A password in a URL never appears in an error: see [`redact_url`].
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "migrate-runtime needs at least one backend feature: `sqlite` (the default), `postgres` or `mysql`"
+);
+
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, RunQueryDsl};
