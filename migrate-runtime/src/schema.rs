@@ -422,8 +422,22 @@ impl Schema {
                 if self.tables.contains_key(to) {
                     return Err(SchemaErrorKind::TableExists(to.clone()));
                 }
+                // A primary key is always named by the convention (`pk_<table>`): it follows
+                // the table's new name, so that a key added back later (with its column, by
+                // the inverse of drop_column) has the name the key had.
+                let renamed_pk = self.tables[from]
+                    .primary_key
+                    .as_ref()
+                    .filter(|pk| pk.name == naming::primary_key(from))
+                    .map(|_| naming::primary_key(to));
+                if let Some(name) = &renamed_pk {
+                    self.check_name_free(name)?;
+                }
                 let mut t = self.tables.remove(from).expect("checked above");
                 t.name = to.clone();
+                if let (Some(pk), Some(name)) = (&mut t.primary_key, renamed_pk) {
+                    pk.name = name;
+                }
                 self.tables.insert(to.clone(), t);
                 for t in self.tables.values_mut() {
                     for fk in &mut t.foreign_keys {

@@ -87,7 +87,20 @@ pub(crate) fn render_op(
     match op {
         Op::CreateTable(t) => create_table(table(after, &t.name), out)?,
         Op::DropTable { table } => out.push(Statement::Execute(format!("DROP TABLE {}", q(table)))),
-        Op::RenameTable { from, to } => out.push(alter(from, format!("RENAME TO {}", q(to)))),
+        Op::RenameTable { from, to } => {
+            out.push(alter(from, format!("RENAME TO {}", q(to))));
+            // The model renames a conventionally named primary key with its table.
+            let old_pk = table(before, from).primary_key.as_ref();
+            let new_pk = table(after, to).primary_key.as_ref();
+            if let (Some(old), Some(new)) = (old_pk, new_pk) {
+                if old.name != new.name {
+                    out.push(alter(
+                        to,
+                        format!("RENAME CONSTRAINT {} TO {}", q(&old.name), q(&new.name)),
+                    ));
+                }
+            }
+        }
         Op::AddColumn {
             table: t,
             column: c,
