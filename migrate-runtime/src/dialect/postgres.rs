@@ -145,6 +145,14 @@ pub(crate) fn render_op(
                 cur = to.clone();
             }
             let c = q(&cur);
+            // PostgreSQL converts a column's default along with its type, and fails when
+            // there is no implicit cast (text to an enum or to an integer), or keeps a
+            // default that still depends on the old type (an enum's label cast to text, so
+            // the enum cannot be dropped). Drop the default first and set it again after.
+            let retyped_default = change.ty.is_some() && old.default.is_some();
+            if retyped_default {
+                out.push(alter(t, format!("ALTER COLUMN {c} DROP DEFAULT")));
+            }
             if let Some(ty) = &change.ty {
                 let via_text = matches!(ty, Type::Enum(_)) || matches!(old.ty, Type::Enum(_));
                 let cast = if via_text { "::text" } else { "" };
@@ -161,15 +169,16 @@ pub(crate) fn render_op(
                 let what = if n { "DROP NOT NULL" } else { "SET NOT NULL" };
                 out.push(alter(t, format!("ALTER COLUMN {c} {what}")));
             }
-            if let Some(d) = &change.default {
+            if change.default.is_some() || retyped_default {
                 let new = column(table(after, t), &cur);
-                out.push(alter(
-                    t,
-                    match d {
-                        Some(_) => format!("ALTER COLUMN {c} SET{}", default_clause(D, new)),
-                        None => format!("ALTER COLUMN {c} DROP DEFAULT"),
-                    },
-                ));
+                if new.default.is_some() {
+                    out.push(alter(
+                        t,
+                        format!("ALTER COLUMN {c} SET{}", default_clause(D, new)),
+                    ));
+                } else if !retyped_default {
+                    out.push(alter(t, format!("ALTER COLUMN {c} DROP DEFAULT")));
+                }
             }
             if let Some(cm) = &change.comment {
                 out.push(comment_sql(t, Some(&cur), cm.as_deref()));
