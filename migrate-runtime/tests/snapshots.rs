@@ -282,6 +282,26 @@ snap!(
     )]
 );
 
+#[test]
+fn alter_column_type_of_a_column_with_a_default() {
+    let mut before = fixture();
+    before
+        .apply(&op::alter_column(
+            "users",
+            "name",
+            AlterColumn::new().set_default("paid"),
+        ))
+        .unwrap();
+    insta::assert_snapshot!(sql_on(
+        &before,
+        &[op::alter_column(
+            "users",
+            "name",
+            AlterColumn::new().set_type(Type::Enum(status())),
+        )]
+    ));
+}
+
 snap!(
     alter_column_not_null,
     [op::alter_column(

@@ -866,7 +866,7 @@ fn enums(db: &mut TestDb) {
         op::alter_column(
             "diary",
             "mood",
-            AlterColumn::new().set_type(Type::Text).drop_default(),
+            AlterColumn::new().set_type(Type::Text),
         ),
         op::add_column(
             "diary",
