@@ -57,7 +57,7 @@ fn default_for(ty: &Type, n: u16) -> Option<DefaultValue> {
     }
 }
 
-fn pick<'a, T>(items: &'a [T], n: u16) -> Option<&'a T> {
+fn pick<T>(items: &[T], n: u16) -> Option<&T> {
     (!items.is_empty()).then(|| &items[usize::from(n) % items.len()])
 }
 
@@ -224,7 +224,10 @@ fn build(s: &Schema, seed: Seed) -> Option<Op> {
         }
         13 => {
             let t = table?;
-            op::create_check_constraint(t.name.clone(), Check::new(format!("c{}", b % 3), "1 = 1"))
+            op::create_check_constraint(
+                t.name.clone(),
+                Check::new(format!("c{}", b % 3), check_sql(&col(t, c)?)),
+            )
         }
         14 => {
             let t = table?;
@@ -262,6 +265,15 @@ fn build(s: &Schema, seed: Seed) -> Option<Op> {
             _ => op::execute(Execute::new("SELECT 1").reverse("SELECT 2")),
         },
     })
+}
+
+/// A condition that names `column`: bare when it can be, quoted otherwise.
+fn check_sql(column: &str) -> String {
+    if column.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        format!("{column} IS NOT NULL OR 'x' <> '{column}'")
+    } else {
+        format!("\"{}\" IS NOT NULL", column.replace('"', "\"\""))
+    }
 }
 
 /// The ops built from `seeds` that apply, in order, and the schema after them.
@@ -547,6 +559,65 @@ fn other_invalid_ops_are_explained() {
             ),
         }
     }
+}
+
+#[test]
+fn renames_follow_into_checks_and_partial_indexes() {
+    let mut s = Schema::replay(&[op::create_table(
+        Table::new("t")
+            .column(Column::new("price", Type::Integer))
+            .column(Column::new("qty", Type::Integer))
+            .check(Check::new(
+                "a",
+                "price > 0 AND 'price' <> \"price\" AND PRICE < abs(\"qty\")",
+            ))
+            .index(Index::new(["qty"]).where_clause("\"qty\" > 1 AND price(1) > 0")),
+    )])
+    .unwrap();
+    s.apply(&op::rename_column("t", "price", "unit_price"))
+        .unwrap();
+    s.apply(&op::rename_column("t", "qty", "n")).unwrap();
+    let t = s.table("t").unwrap();
+    assert_eq!(
+        t.checks[0].expr,
+        "unit_price > 0 AND 'price' <> \"unit_price\" AND unit_price < abs(\"n\")"
+    );
+    assert_eq!(
+        t.indexes[0].where_clause.as_deref(),
+        Some("\"n\" > 1 AND price(1) > 0")
+    );
+    // A bare name cannot become one that needs quotes.
+    let e = s
+        .apply(&op::rename_column("t", "unit_price", "Unit Price"))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot apply alter_column \"t\".\"unit_price\": column \"t\".\"unit_price\" is still used by check constraint \"ck_t_a\" (its SQL names the column without the quotes \"Unit Price\" needs): drop check constraint \"ck_t_a\" first"
+    );
+    // A quoted one can.
+    s.apply(&op::rename_column("t", "n", "the \"n\"")).unwrap();
+    let t = s.table("t").unwrap();
+    assert_eq!(
+        t.indexes[0].where_clause.as_deref(),
+        Some("\"the \"\"n\"\"\" > 1 AND price(1) > 0")
+    );
+    assert!(t.checks[0].expr.ends_with("abs(\"the \"\"n\"\"\")"));
+}
+
+#[test]
+fn columns_named_in_checks_cannot_be_dropped() {
+    let s = Schema::replay(&[op::create_table(
+        Table::new("t")
+            .column(Column::new("id", Type::Integer))
+            .column(Column::new("price", Type::Integer))
+            .check(Check::new("a", "price > 0"))
+            .index(Index::new(["id"]).name("ix_p").where_clause("id > 'price'")),
+    )])
+    .unwrap();
+    assert_eq!(
+        s.clone().apply(&op::drop_column("t", "price")).unwrap_err().to_string(),
+        "cannot apply drop_column \"t\".\"price\": column \"t\".\"price\" is still used by check constraint \"ck_t_a\": drop check constraint \"ck_t_a\" first"
+    );
 }
 
 #[test]

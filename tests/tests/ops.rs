@@ -13,6 +13,7 @@ backend_tests!(
     tables_and_indexes,
     enums,
     execute_steps,
+    checks_follow_renamed_columns,
 );
 
 fn status() -> EnumType {
@@ -863,11 +864,7 @@ fn enums(db: &mut TestDb) {
             "note",
             AlterColumn::new().set_type(Type::Enum(mood.clone())),
         ),
-        op::alter_column(
-            "diary",
-            "mood",
-            AlterColumn::new().set_type(Type::Text),
-        ),
+        op::alter_column("diary", "mood", AlterColumn::new().set_type(Type::Text)),
         op::add_column(
             "diary",
             Column::new("later", Type::Enum(mood.clone())).server_default("sad \\ blue"),
@@ -974,6 +971,53 @@ fn execute_steps(db: &mut TestDb) {
     assert_eq!(db.rows("counter", &["n"], "id"), vec![row!["10"]]);
     db.downgrade();
     assert_eq!(db.count("SELECT COUNT(*) FROM counter"), 0);
+    db.downgrade_all();
+}
+
+fn checks_follow_renamed_columns(db: &mut TestDb) {
+    let d = db.dialect();
+    // Quoted the way each backend quotes: MySQL reads "qty" as a string.
+    let q = if d == Dialect::Mysql { '`' } else { '"' };
+    let mut table = Table::new("line_items")
+        .column(Column::new("id", Type::Integer).primary_key())
+        .column(Column::new("price", Type::Integer).not_null())
+        .column(Column::new("qty", Type::Integer))
+        .check(Check::new(
+            "price_positive",
+            format!("price > 0 AND 'price' <> 'qty' AND {q}qty{q} >= 0"),
+        ));
+    if d != Dialect::Mysql {
+        table = table.index(
+            Index::new(["id"])
+                .name("ix_big")
+                .where_clause("\"qty\" > 10"),
+        );
+    }
+    db.migrate(&[op::create_table(table)]);
+    db.exec("INSERT INTO line_items (id, price, qty) VALUES (1, 5, 2)");
+    db.migrate(&[
+        op::rename_column("line_items", "price", "unit_price"),
+        op::rename_column("line_items", "qty", "quantity"),
+    ]);
+    // A later SQLite rebuild, and a table recreated by a downgrade, use the renamed SQL.
+    db.migrate(&[op::create_unique_constraint(
+        "line_items",
+        Unique::new(["unit_price"]),
+    )]);
+    assert_eq!(
+        db.rows("line_items", &["id", "unit_price", "quantity"], "id"),
+        vec![row!["1", "5", "2"]]
+    );
+    let insert = |price: i32, quantity: i32| {
+        format!("INSERT INTO line_items (id, unit_price, quantity) VALUES (2, {price}, {quantity})")
+    };
+    db.exec_err(&insert(0, 1));
+    db.exec_err(&insert(6, -1));
+    db.migrate(&[op::drop_table("line_items")]);
+    db.downgrade();
+    db.exec_err(&insert(0, 1));
+    db.exec_err(&insert(6, -1));
+    db.exec(&insert(6, 1));
     db.downgrade_all();
 }
 
