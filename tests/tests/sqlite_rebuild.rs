@@ -219,3 +219,19 @@ fn a_rebuild_that_would_orphan_rows_fails_and_changes_nothing() {
         vec![row!["10", "1"]]
     );
 }
+
+#[test]
+fn a_rebuild_keeps_the_autoincrement_sequence() {
+    let mut db = open("sqlite_a_rebuild_keeps_the_autoincrement_sequence");
+    shop(&mut db);
+    // The highest key was used and deleted: AUTOINCREMENT never hands it out again.
+    db.exec("DELETE FROM orders WHERE user_id = 3");
+    db.exec("DELETE FROM users WHERE id = 3");
+    db.migrate(&[op::alter_column("users", "age", AlterColumn::new().set_type(Type::BigInt))]);
+    db.exec("INSERT INTO users (email) VALUES ('d@x')");
+    assert_eq!(db.count("SELECT MAX(id) FROM users"), 4);
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM sqlite_sequence WHERE name LIKE '_migrate_new_%'"),
+        0
+    );
+}

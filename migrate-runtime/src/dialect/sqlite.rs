@@ -231,6 +231,17 @@ fn rebuild(
             D.quote(t)
         )));
     }
+    if new.columns.iter().any(|c| c.autoincrement) {
+        // AUTOINCREMENT never reuses a key, even a deleted one: carry the old table's
+        // counter over (the copy set the new one to the highest key still there).
+        let (tmp_name, name) = (D.string_literal(&tmp), D.string_literal(t));
+        out.push(Statement::Execute(format!(
+            "DELETE FROM sqlite_sequence WHERE name = {tmp_name}"
+        )));
+        out.push(Statement::Execute(format!(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT {tmp_name}, seq FROM sqlite_sequence WHERE name = {name}"
+        )));
+    }
     out.push(Statement::Execute(format!("DROP TABLE {}", D.quote(t))));
     out.push(Statement::Execute(format!(
         "ALTER TABLE {} RENAME TO {}",
