@@ -227,7 +227,11 @@ fn a_rebuild_keeps_the_autoincrement_sequence() {
     // The highest key was used and deleted: AUTOINCREMENT never hands it out again.
     db.exec("DELETE FROM orders WHERE user_id = 3");
     db.exec("DELETE FROM users WHERE id = 3");
-    db.migrate(&[op::alter_column("users", "age", AlterColumn::new().set_type(Type::BigInt))]);
+    db.migrate(&[op::alter_column(
+        "users",
+        "age",
+        AlterColumn::new().set_type(Type::BigInt),
+    )]);
     db.exec("INSERT INTO users (email) VALUES ('d@x')");
     assert_eq!(db.count("SELECT MAX(id) FROM users"), 4);
     assert_eq!(
