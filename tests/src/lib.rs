@@ -18,6 +18,7 @@
 //! [`TestDb::downgrade`] renders and runs later.
 
 use std::fmt;
+use std::io::Write as _;
 
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Nullable, Text};
@@ -243,7 +244,12 @@ fn unavailable(backend: Backend, test: &str, reason: &str) -> Option<TestDb> {
     if std::env::var_os("CI").is_some() {
         panic!("{msg} (CI is set, so this is a failure, not a skip)");
     }
-    eprintln!("SKIPPED: {msg} (set CI=1 to make this a failure)");
+    // Written to stderr directly: libtest captures `eprintln!` of passing tests, and a
+    // skipped test passes, so the macro's output would never be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: {msg} (set CI=1 to make this a failure)"
+    );
     None
 }
 
