@@ -1,5 +1,4 @@
 use migrate_runtime::prelude::*;
-use migrate_runtime::Downgrade;
 
 pub static MIGRATIONS: Migrations = embed_migrations!("fixtures/linear_chain");
 
