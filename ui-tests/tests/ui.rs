@@ -1,4 +1,5 @@
-//! Compile-fail and compile-pass cases of `#[migration]` and `embed_migrations!`.
+//! Compile-fail cases (`ui/`, each with its `.stderr`) and compile-pass cases (`pass/`) of
+//! `#[migration]` and `embed_migrations!`.
 //!
 //! Each case embeds its own folder under `fixtures/`; `MIGRATE_MANIFEST_DIR` makes the
 //! macro resolve those paths against this crate instead of trybuild's scratch crate.
@@ -8,6 +9,6 @@
 fn ui() {
     std::env::set_var("MIGRATE_MANIFEST_DIR", env!("CARGO_MANIFEST_DIR"));
     let cases = trybuild::TestCases::new();
-    cases.pass("ui/pass/*.rs");
+    cases.pass("pass/*.rs");
     cases.compile_fail("ui/fail/*.rs");
 }
