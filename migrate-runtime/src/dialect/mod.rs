@@ -386,6 +386,65 @@ pub(crate) fn insert_sql(
         .collect()
 }
 
+/// `ALTER TABLE <t> <rest>`.
+pub(crate) fn alter_table(d: Dialect, table: &str, rest: String) -> Statement {
+    Statement::Execute(format!("ALTER TABLE {} {rest}", d.quote(table)))
+}
+
+/// Renders the ops whose SQL is the same in every dialect (`drop_table`, `create_index`,
+/// `execute`, `bulk_insert`). Returns `false`, having written nothing, for any other op.
+pub(crate) fn render_shared(d: Dialect, op: &Op, out: &mut Vec<Statement>) -> Result<bool, String> {
+    match op {
+        Op::DropTable { table } => {
+            out.push(Statement::Execute(format!("DROP TABLE {}", d.quote(table))))
+        }
+        Op::CreateIndex { table, index } => {
+            out.push(Statement::Execute(create_index_sql(d, table, index)?))
+        }
+        Op::Execute(e) => out.push(Statement::Execute(execute_sql(d, e)?)),
+        Op::BulkInsert {
+            table,
+            columns,
+            rows,
+        } => out.extend(
+            insert_sql(d, table, columns, rows)
+                .into_iter()
+                .map(Statement::Execute),
+        ),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `ALTER TABLE ... ADD CONSTRAINT` for a unique, foreign key or check op (PostgreSQL and
+/// MySQL; SQLite adds constraints by rebuilding the table).
+pub(crate) fn add_constraint(d: Dialect, op: &Op) -> Result<Statement, String> {
+    let (table, rest) = match op {
+        Op::CreateUnique { table, unique } => (
+            table,
+            format!(
+                "ADD CONSTRAINT {} UNIQUE ({})",
+                d.quote(&unique.name),
+                d.quote_list(&unique.columns)
+            ),
+        ),
+        Op::CreateForeignKey { table, foreign_key } => (
+            table,
+            format!("ADD {}", foreign_key_clause(d, foreign_key)?),
+        ),
+        Op::CreateCheck { table, check } => (
+            table,
+            format!(
+                "ADD CONSTRAINT {} CHECK ({})",
+                d.quote(&check.name),
+                check.expr
+            ),
+        ),
+        other => unreachable!("{} is not an added constraint", other.kind()),
+    };
+    Ok(alter_table(d, table, rest))
+}
+
 /// The SQL of an `execute` op for `d`, or why there is none.
 pub(crate) fn execute_sql(d: Dialect, e: &crate::op::Execute) -> Result<String, String> {
     e.sql.for_dialect(d).map(str::to_owned).ok_or_else(|| {

@@ -2,8 +2,8 @@
 //! their full definition.
 
 use super::{
-    column, constraint_clauses, create_index_sql, create_table_sql, default_clause, execute_sql,
-    foreign_key_clause, insert_sql, table, Dialect, Statement,
+    add_constraint, alter_table, column, constraint_clauses, create_index_sql, create_table_sql,
+    default_clause, render_shared, table, Dialect, Statement,
 };
 use crate::column::{Column, Type};
 use crate::op::Op;
@@ -54,7 +54,7 @@ fn column_def(c: &Column) -> String {
 }
 
 fn alter(t: &str, rest: String) -> Statement {
-    Statement::Execute(format!("ALTER TABLE {} {rest}", D.quote(t)))
+    alter_table(D, t, rest)
 }
 
 fn create_table(t: &Table, out: &mut Vec<Statement>) -> Result<(), String> {
@@ -81,10 +81,12 @@ pub(crate) fn render_op(
     op: &Op,
     out: &mut Vec<Statement>,
 ) -> Result<(), String> {
+    if render_shared(D, op, out)? {
+        return Ok(());
+    }
     let q = |i: &str| D.quote(i);
     match op {
         Op::CreateTable(t) => create_table(table(after, &t.name), out)?,
-        Op::DropTable { table } => out.push(Statement::Execute(format!("DROP TABLE {}", q(table)))),
         Op::RenameTable { from, to } => out.push(Statement::Execute(format!(
             "RENAME TABLE {} TO {}",
             q(from),
@@ -138,9 +140,6 @@ pub(crate) fn render_op(
             }
             let _ = before;
         }
-        Op::CreateIndex { table, index } => {
-            out.push(Statement::Execute(create_index_sql(D, table, index)?))
-        }
         Op::DropIndex { table: t, name } => {
             let dropped = table(before, t).indexes.iter().find(|i| i.name == *name);
             let cols = dropped.map(|i| i.columns.as_slice()).unwrap_or_default();
@@ -148,22 +147,9 @@ pub(crate) fn render_op(
             parts.extend(keep_fk_indexes(table(after, t), cols));
             out.push(alter(t, parts.join(", ")));
         }
-        Op::CreateUnique { table, unique } => out.push(alter(
-            table,
-            format!(
-                "ADD CONSTRAINT {} UNIQUE ({})",
-                q(&unique.name),
-                D.quote_list(&unique.columns)
-            ),
-        )),
-        Op::CreateForeignKey { table, foreign_key } => out.push(alter(
-            table,
-            format!("ADD {}", foreign_key_clause(D, foreign_key)?),
-        )),
-        Op::CreateCheck { table, check } => out.push(alter(
-            table,
-            format!("ADD CONSTRAINT {} CHECK ({})", q(&check.name), check.expr),
-        )),
+        Op::CreateUnique { .. } | Op::CreateForeignKey { .. } | Op::CreateCheck { .. } => {
+            out.push(add_constraint(D, op)?)
+        }
         Op::CreatePrimaryKey { table, primary_key } => out.push(alter(
             table,
             format!("ADD PRIMARY KEY ({})", D.quote_list(&primary_key.columns)),
@@ -191,16 +177,9 @@ pub(crate) fn render_op(
         // MySQL writes enum labels into each column (`ENUM('a', 'b')`): the named type
         // exists only in the schema model, so there is no statement to run.
         Op::CreateEnum(_) | Op::DropEnum { .. } => {}
-        Op::Execute(e) => out.push(Statement::Execute(execute_sql(D, e)?)),
-        Op::BulkInsert {
-            table,
-            columns,
-            rows,
-        } => out.extend(
-            insert_sql(D, table, columns, rows)
-                .into_iter()
-                .map(Statement::Execute),
-        ),
+        Op::DropTable { .. } | Op::CreateIndex { .. } | Op::Execute(_) | Op::BulkInsert { .. } => {
+            unreachable!("rendered by render_shared")
+        }
     }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! PostgreSQL: transactional DDL, named enum types, identity columns, `COMMENT ON`.
 
 use super::{
-    column, constraint_clauses, create_index_sql, create_table_sql, default_clause, execute_sql,
-    foreign_key_clause, insert_sql, table, Dialect, Statement,
+    add_constraint, alter_table, column, constraint_clauses, create_index_sql, create_table_sql,
+    default_clause, render_shared, table, Dialect, Statement,
 };
 use crate::column::{Column, Type};
 use crate::op::Op;
@@ -57,7 +57,7 @@ fn comment_sql(t: &str, c: Option<&str>, comment: Option<&str>) -> Statement {
 }
 
 fn alter(t: &str, rest: String) -> Statement {
-    Statement::Execute(format!("ALTER TABLE {} {rest}", D.quote(t)))
+    alter_table(D, t, rest)
 }
 
 fn create_table(t: &Table, out: &mut Vec<Statement>) -> Result<(), String> {
@@ -83,10 +83,12 @@ pub(crate) fn render_op(
     op: &Op,
     out: &mut Vec<Statement>,
 ) -> Result<(), String> {
+    if render_shared(D, op, out)? {
+        return Ok(());
+    }
     let q = |i: &str| D.quote(i);
     match op {
         Op::CreateTable(t) => create_table(table(after, &t.name), out)?,
-        Op::DropTable { table } => out.push(Statement::Execute(format!("DROP TABLE {}", q(table)))),
         Op::RenameTable { from, to } => {
             out.push(alter(from, format!("RENAME TO {}", q(to))));
             // The model renames a conventionally named primary key with its table.
@@ -184,28 +186,12 @@ pub(crate) fn render_op(
                 out.push(comment_sql(t, Some(&cur), cm.as_deref()));
             }
         }
-        Op::CreateIndex { table, index } => {
-            out.push(Statement::Execute(create_index_sql(D, table, index)?))
-        }
         Op::DropIndex { name, .. } => {
             out.push(Statement::Execute(format!("DROP INDEX {}", q(name))))
         }
-        Op::CreateUnique { table, unique } => out.push(alter(
-            table,
-            format!(
-                "ADD CONSTRAINT {} UNIQUE ({})",
-                q(&unique.name),
-                D.quote_list(&unique.columns)
-            ),
-        )),
-        Op::CreateForeignKey { table, foreign_key } => out.push(alter(
-            table,
-            format!("ADD {}", foreign_key_clause(D, foreign_key)?),
-        )),
-        Op::CreateCheck { table, check } => out.push(alter(
-            table,
-            format!("ADD CONSTRAINT {} CHECK ({})", q(&check.name), check.expr),
-        )),
+        Op::CreateUnique { .. } | Op::CreateForeignKey { .. } | Op::CreateCheck { .. } => {
+            out.push(add_constraint(D, op)?)
+        }
         Op::CreatePrimaryKey { table, primary_key } => out.push(alter(
             table,
             format!(
@@ -226,16 +212,9 @@ pub(crate) fn render_op(
             )));
         }
         Op::DropEnum { name } => out.push(Statement::Execute(format!("DROP TYPE {}", q(name)))),
-        Op::Execute(e) => out.push(Statement::Execute(execute_sql(D, e)?)),
-        Op::BulkInsert {
-            table,
-            columns,
-            rows,
-        } => out.extend(
-            insert_sql(D, table, columns, rows)
-                .into_iter()
-                .map(Statement::Execute),
-        ),
+        Op::DropTable { .. } | Op::CreateIndex { .. } | Op::Execute(_) | Op::BulkInsert { .. } => {
+            unreachable!("rendered by render_shared")
+        }
     }
     Ok(())
 }

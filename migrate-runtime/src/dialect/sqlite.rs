@@ -3,8 +3,8 @@
 //! indexes, check foreign keys), generated from the schema state.
 
 use super::{
-    column, constraint_clauses, create_index_sql, create_table_sql, default_clause, execute_sql,
-    insert_sql, table, Dialect, RenderError, Statement,
+    alter_table, column, constraint_clauses, create_index_sql, create_table_sql, default_clause,
+    render_shared, table, Dialect, RenderError, Statement,
 };
 use crate::column::{Column, DefaultValue, Type};
 use crate::op::Op;
@@ -270,11 +270,13 @@ fn render_op(
     op: &Op,
     out: &mut Vec<Statement>,
 ) -> Result<(), String> {
+    if render_shared(D, op, out)? {
+        return Ok(());
+    }
     let q = |i: &str| D.quote(i);
-    let alter = |t: &str, rest: String| Statement::Execute(format!("ALTER TABLE {} {rest}", q(t)));
+    let alter = |t: &str, rest: String| alter_table(D, t, rest);
     match op {
         Op::CreateTable(t) => create_table(table(after, &t.name), out)?,
-        Op::DropTable { table } => out.push(Statement::Execute(format!("DROP TABLE {}", q(table)))),
         Op::RenameTable { from, to } => out.push(alter(from, format!("RENAME TO {}", q(to)))),
         Op::AddColumn {
             table: t,
@@ -300,9 +302,6 @@ fn render_op(
             }
             let _ = before;
         }
-        Op::CreateIndex { table, index } => {
-            out.push(Statement::Execute(create_index_sql(D, table, index)?))
-        }
         Op::DropIndex { name, .. } => {
             out.push(Statement::Execute(format!("DROP INDEX {}", q(name))))
         }
@@ -314,16 +313,9 @@ fn render_op(
         // SQLite writes enum labels into each column as a CHECK: the named type exists only
         // in the schema model, so there is no statement to run.
         Op::CreateEnum(_) | Op::DropEnum { .. } => {}
-        Op::Execute(e) => out.push(Statement::Execute(execute_sql(D, e)?)),
-        Op::BulkInsert {
-            table,
-            columns,
-            rows,
-        } => out.extend(
-            insert_sql(D, table, columns, rows)
-                .into_iter()
-                .map(Statement::Execute),
-        ),
+        Op::DropTable { .. } | Op::CreateIndex { .. } | Op::Execute(_) | Op::BulkInsert { .. } => {
+            unreachable!("rendered by render_shared")
+        }
     }
     Ok(())
 }
