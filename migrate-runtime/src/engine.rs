@@ -53,7 +53,7 @@ pub enum EngineError {
         revision: String,
     },
     /// The target names no revision (or an ambiguous prefix).
-    #[error("{0}; nothing was changed")]
+    #[error("{0} (nothing was changed)")]
     UnknownTarget(String),
     /// A migration's ops do not apply to the schema replayed before it.
     #[error("migration {revision} ({file}) is invalid: {source}; nothing was changed")]
@@ -86,6 +86,14 @@ pub enum EngineError {
         file: &'static str,
         /// Why.
         reason: String,
+    },
+    /// Recording progress in the version or history table failed mid-run.
+    #[error("reading or updating the version tables failed: {message}; {state}")]
+    Bookkeeping {
+        /// The database's error.
+        message: String,
+        /// What the database is at now.
+        state: String,
     },
     /// A statement failed while migrating.
     #[error("migration {revision} ({file}) failed at statement {index} `{statement}`: {message}; {state}")]
@@ -123,6 +131,29 @@ pub fn checksum(ops: &[Op]) -> String {
         "{:016x}",
         crate::naming::fnv1a(format!("{ops:?}").as_bytes())
     )
+}
+
+/// Which way a step goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Upgrade,
+    Downgrade,
+}
+
+impl Direction {
+    fn name(self) -> &'static str {
+        match self {
+            Direction::Upgrade => "upgrade",
+            Direction::Downgrade => "downgrade",
+        }
+    }
+}
+
+/// One migration's planned work: rendered before anything runs.
+struct Step {
+    migration: &'static Migration,
+    statements: Vec<Statement>,
+    ops: Vec<Op>,
 }
 
 /// Runs the migrations of a [`Migrations`] set against one database.
@@ -333,7 +364,8 @@ impl<'m> Engine<'m> {
     }
 
     /// Upgrades to `target` (a revision or unique prefix; `None` for every head), applying
-    /// the target's missing ancestors first, parents before children.
+    /// the target's missing ancestors first, parents before children. Every pending
+    /// migration is checked and rendered before the first one runs.
     pub fn upgrade_to(&mut self, target: Option<&str>) -> Result<Vec<Applied>, EngineError> {
         let goal: Vec<&'static str> = match target {
             Some(t) => vec![self.resolve(t)?.revision],
@@ -347,67 +379,29 @@ impl<'m> Engine<'m> {
         }
         self.ensure_tables()?;
         self.lock_and_begin()?;
-        let result = self.upgrade_locked(&wanted);
-        let ok = result.is_ok();
-        let end = self.finish(ok);
-        let applied = result?;
-        end?;
-        Ok(applied)
+        // Re-read under the lock: another process may have done the work meanwhile.
+        let result = self
+            .plan_upgrade(&wanted)
+            .and_then(|steps| self.execute(steps, Direction::Upgrade));
+        self.conclude(result)
     }
 
-    fn upgrade_locked(
-        &mut self,
-        wanted: &BTreeSet<&'static str>,
-    ) -> Result<Vec<Applied>, EngineError> {
-        // Re-read under the lock: another process may have done the work meanwhile.
+    fn plan_upgrade(&mut self, wanted: &BTreeSet<&'static str>) -> Result<Vec<Step>, EngineError> {
         let current = self.current()?;
         let applied = self.applied_set(&current)?;
         let mut state = Schema::new();
-        let mut ran = Vec::new();
+        let mut steps = Vec::new();
         for m in self.migrations.iter() {
             if !applied.contains(m.revision) && !wanted.contains(m.revision) {
                 continue;
             }
             let ops = (m.upgrade)();
-            if applied.contains(m.revision) {
-                replay(&mut state, m, &ops)?;
-                continue;
+            if !applied.contains(m.revision) {
+                steps.push(self.step(m, &state, ops.clone())?);
             }
-            let stmts = render(self.dialect(), &state, &ops).map_err(|source| match source {
-                RenderError::Schema(source) => EngineError::Invalid {
-                    revision: m.revision,
-                    file: m.file,
-                    source: Box::new(source),
-                },
-                other => EngineError::Render {
-                    revision: m.revision,
-                    file: m.file,
-                    source: Box::new(other),
-                },
-            })?;
-            let started = Instant::now();
-            self.run_statements(m, &stmts, &ran)?;
-            self.record(m, "upgrade", &ops, started)?;
-            for p in m.down_revisions {
-                let del =
-                    catalog::delete_eq(self.dialect(), &self.config.version_table, "revision", p);
-                self.conn.batch_execute(&del)?;
-            }
-            let ins = catalog::insert_row(
-                self.dialect(),
-                &self.config.version_table,
-                &["revision"],
-                vec![Value::from(m.revision)],
-            );
-            self.conn.batch_execute(&ins)?;
             replay(&mut state, m, &ops)?;
-            ran.push(Applied {
-                revision: m.revision,
-                direction: "upgrade",
-                duration_ms: started.elapsed().as_millis(),
-            });
         }
-        Ok(ran)
+        Ok(steps)
     }
 
     /// Downgrades every applied migration, back to an empty version table.
@@ -417,7 +411,8 @@ impl<'m> Engine<'m> {
 
     /// Downgrades to `target` (a revision or unique prefix; `None` for base): every applied
     /// migration that is not `target` or one of its ancestors is undone, children first.
-    /// Every step's downgrade is derived and rendered before the first one runs.
+    /// Every step's downgrade is derived and rendered before the first one runs, so an
+    /// irreversible migration stops the plan with nothing changed.
     pub fn downgrade_to(&mut self, target: Option<&str>) -> Result<Vec<Applied>, EngineError> {
         let keep = match target {
             Some(t) => {
@@ -432,23 +427,18 @@ impl<'m> Engine<'m> {
         }
         self.ensure_tables()?;
         self.lock_and_begin()?;
-        let result = self.downgrade_locked(&keep);
-        let ok = result.is_ok();
-        let end = self.finish(ok);
-        let ran = result?;
-        end?;
-        Ok(ran)
+        let result = self
+            .plan_downgrade(&keep)
+            .and_then(|steps| self.execute(steps, Direction::Downgrade));
+        self.conclude(result)
     }
 
-    fn downgrade_locked(
-        &mut self,
-        keep: &BTreeSet<&'static str>,
-    ) -> Result<Vec<Applied>, EngineError> {
+    fn plan_downgrade(&mut self, keep: &BTreeSet<&'static str>) -> Result<Vec<Step>, EngineError> {
         let current = self.current()?;
         let applied = self.applied_set(&current)?;
-        // The schema before each applied migration, in topological order.
+        // The schema before and after each applied migration, in topological order.
         let mut state = Schema::new();
-        let mut plan: Vec<(&'static Migration, Schema, Vec<Op>)> = Vec::new();
+        let mut undo: Vec<(&'static Migration, Schema, Vec<Op>)> = Vec::new();
         for m in self
             .migrations
             .iter()
@@ -458,12 +448,11 @@ impl<'m> Engine<'m> {
             let before = state.clone();
             replay(&mut state, m, &ops)?;
             if !keep.contains(m.revision) {
-                plan.push((m, before, ops));
+                undo.push((m, before, ops));
             }
         }
-        // Check every step before running any: an irreversible one stops the plan here.
         let mut steps = Vec::new();
-        for (m, before, ops) in plan.into_iter().rev() {
+        for (m, before, ops) in undo.into_iter().rev() {
             let down = match m.downgrade {
                 Downgrade::Explicit(f) => f(),
                 Downgrade::Derived => {
@@ -479,74 +468,157 @@ impl<'m> Engine<'m> {
                     })?
                 }
             };
-            let mut after_up = before.clone();
-            for op in &ops {
-                after_up.apply(op).expect("replayed above");
-            }
-            let stmts =
-                render(self.dialect(), &after_up, &down).map_err(|source| EngineError::Render {
+            let mut after_up = before;
+            replay(&mut after_up, m, &ops)?;
+            steps.push(self.step(m, &after_up, down)?);
+        }
+        Ok(steps)
+    }
+
+    /// Renders `ops` of migration `m` against the schema `before` them.
+    fn step(
+        &self,
+        m: &'static Migration,
+        before: &Schema,
+        ops: Vec<Op>,
+    ) -> Result<Step, EngineError> {
+        let statements = render(self.dialect(), before, &ops).map_err(|source| match source {
+            RenderError::Schema(source) => EngineError::Invalid {
+                revision: m.revision,
+                file: m.file,
+                source: Box::new(source),
+            },
+            other => EngineError::Render {
+                revision: m.revision,
+                file: m.file,
+                source: Box::new(other),
+            },
+        })?;
+        Ok(Step {
+            migration: m,
+            statements,
+            ops,
+        })
+    }
+
+    /// Runs planned steps, recording each in the history table and moving the version
+    /// table's heads after it.
+    fn execute(
+        &mut self,
+        steps: Vec<Step>,
+        direction: Direction,
+    ) -> Result<Vec<Applied>, EngineError> {
+        let mut ran = Vec::new();
+        for step in steps {
+            let m = step.migration;
+            let started = Instant::now();
+            for (i, s) in step.statements.iter().enumerate() {
+                self.conn.run(s).map_err(|e| EngineError::Failed {
                     revision: m.revision,
                     file: m.file,
-                    source: Box::new(source),
+                    index: i + 1,
+                    statement: s.sql().to_owned(),
+                    message: e.to_string(),
+                    state: String::new(),
                 })?;
-            steps.push((m, stmts, down));
-        }
-        let mut ran = Vec::new();
-        for (m, stmts, down) in steps {
-            let started = Instant::now();
-            self.run_statements(m, &stmts, &ran)?;
-            self.record(m, "downgrade", &down, started)?;
-            let d = self.dialect();
-            let del = catalog::delete_eq(d, &self.config.version_table, "revision", m.revision);
-            self.conn.batch_execute(&del)?;
-            // The parents become heads again, unless a remaining head already descends
-            // from one (a branch that stays applied), and once each.
-            let now = self.current()?;
-            let covered = self.applied_set(&now)?;
-            for p in m.down_revisions.iter().filter(|p| !covered.contains(*p)) {
-                let ins = catalog::insert_row(
-                    d,
-                    &self.config.version_table,
-                    &["revision"],
-                    vec![Value::from(*p)],
-                );
-                self.conn.batch_execute(&ins)?;
             }
+            self.record(m, direction.name(), &step.ops, started)?;
+            self.move_heads(m, direction)?;
             ran.push(Applied {
                 revision: m.revision,
-                direction: "downgrade",
+                direction: direction.name(),
                 duration_ms: started.elapsed().as_millis(),
             });
         }
         Ok(ran)
     }
 
-    fn run_statements(
+    /// Updates the version table after `m` ran: an upgrade replaces `m`'s parents by `m`;
+    /// a downgrade removes `m` and makes its parents heads again, unless a remaining head
+    /// already descends from one (a branch that stays applied).
+    fn move_heads(
         &mut self,
         m: &'static Migration,
-        stmts: &[Statement],
-        ran: &[Applied],
+        direction: Direction,
     ) -> Result<(), EngineError> {
-        for (i, s) in stmts.iter().enumerate() {
-            if let Err(e) = self.conn.run(s) {
-                let state = match self.dialect() {
-                    Dialect::Mysql => format!(
-                        "MySQL cannot roll back DDL: statements 1 to {i} of this migration stay applied, and the version table says {}",
-                        ran.last().map_or("what it said before this run", |a| a.revision)
-                    ),
-                    _ => "the run was rolled back: the database is at the revision it was at before this run".to_owned(),
-                };
-                return Err(EngineError::Failed {
-                    revision: m.revision,
-                    file: m.file,
-                    index: i + 1,
-                    statement: s.sql().to_owned(),
-                    message: e.to_string(),
-                    state,
-                });
+        let d = self.dialect();
+        let table = self.config.version_table.clone();
+        let (remove, add): (Vec<&str>, Vec<&str>) = match direction {
+            Direction::Upgrade => (m.down_revisions.to_vec(), vec![m.revision]),
+            Direction::Downgrade => (vec![m.revision], Vec::new()),
+        };
+        for r in remove {
+            self.conn
+                .batch_execute(&catalog::delete_eq(d, &table, "revision", r))?;
+        }
+        let add = match direction {
+            Direction::Upgrade => add,
+            Direction::Downgrade => {
+                let now = self.current()?;
+                let covered = self.applied_set(&now)?;
+                m.down_revisions
+                    .iter()
+                    .copied()
+                    .filter(|p| !covered.contains(p))
+                    .collect()
             }
+        };
+        for r in add {
+            let ins = catalog::insert_row(d, &table, &["revision"], vec![Value::from(r)]);
+            self.conn.batch_execute(&ins)?;
         }
         Ok(())
+    }
+
+    /// Commits (or rolls back) and releases the lock, and on failure says in the error
+    /// which revision the database is at now, read back after the rollback.
+    fn conclude(
+        &mut self,
+        result: Result<Vec<Applied>, EngineError>,
+    ) -> Result<Vec<Applied>, EngineError> {
+        let err = match result {
+            Ok(ran) => {
+                self.finish(true)?;
+                return Ok(ran);
+            }
+            Err(e) => e,
+        };
+        let _ = self.finish(false);
+        let heads = match self.current() {
+            Ok(h) if h.is_empty() => "at base (no migration applied)".to_owned(),
+            Ok(h) => format!("at revision {}", h.join(" + ")),
+            Err(e) => format!("at an unknown revision (reading the version table failed: {e})"),
+        };
+        let state = match self.dialect() {
+            Dialect::Mysql => format!(
+                "the database is {heads}; MySQL cannot roll back DDL, so statements of the failed migration that ran before the failing one stay applied"
+            ),
+            Dialect::Sqlite | Dialect::Postgres => {
+                format!("the run was rolled back: the database is {heads}, as before this run")
+            }
+        };
+        Err(match err {
+            EngineError::Failed {
+                revision,
+                file,
+                index,
+                statement,
+                message,
+                ..
+            } => EngineError::Failed {
+                revision,
+                file,
+                index,
+                statement,
+                message,
+                state,
+            },
+            EngineError::Connection(e) => EngineError::Bookkeeping {
+                message: e.to_string(),
+                state,
+            },
+            other => other,
+        })
     }
 
     fn record(
