@@ -22,8 +22,9 @@
 //! assert_eq!(down, vec![op::drop_column("items", "is_physical")]);
 //! ```
 
+use crate::naming;
 use crate::op::{AlterColumn, Execute, Op};
-use crate::schema::{column_unique_name, Schema, SchemaError};
+use crate::schema::{Schema, SchemaError};
 
 /// Why a list of ops has no derived downgrade.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -62,7 +63,7 @@ pub fn inverse(before: &Schema, op: &Op) -> Result<Vec<Op>, InverseError> {
             if column.unique {
                 ops.push(Op::DropConstraint {
                     table: t.clone(),
-                    name: column_unique_name(t, &column.name),
+                    name: naming::unique(t, &[&column.name]),
                 });
             }
             // A primary key on the new column goes away with the column.

@@ -1069,9 +1069,3 @@ fn check_autoincrement(t: &Table, c: &Column) -> Result<(), SchemaErrorKind> {
     }
     Ok(())
 }
-
-/// The name the convention gives a column-level unique constraint (used by the inverse of
-/// `add_column`).
-pub(crate) fn column_unique_name(table: &str, column: &str) -> String {
-    naming::unique(table, &[column])
-}

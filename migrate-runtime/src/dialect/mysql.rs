@@ -138,7 +138,6 @@ pub(crate) fn render_op(
                     format!("CHANGE COLUMN {} {}", q(name), column_def(new)),
                 ));
             }
-            let _ = before;
         }
         Op::DropIndex { table: t, name } => {
             let dropped = table(before, t).indexes.iter().find(|i| i.name == *name);

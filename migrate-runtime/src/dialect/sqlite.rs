@@ -167,7 +167,7 @@ pub(crate) fn render(
         let op = &ops[i];
         let mut after = state.clone();
         after.apply(op)?;
-        render_op(&state, &after, op, out).map_err(|reason| RenderError::Unsupported {
+        render_op(&after, op, out).map_err(|reason| RenderError::Unsupported {
             op: op.describe(),
             dialect: D,
             reason,
@@ -264,12 +264,7 @@ fn rebuild(
 }
 
 /// Renders one op that needs no rebuild.
-fn render_op(
-    before: &Schema,
-    after: &Schema,
-    op: &Op,
-    out: &mut Vec<Statement>,
-) -> Result<(), String> {
+fn render_op(after: &Schema, op: &Op, out: &mut Vec<Statement>) -> Result<(), String> {
     if render_shared(D, op, out)? {
         return Ok(());
     }
@@ -300,7 +295,6 @@ fn render_op(
             if let Some(to) = change.rename.as_ref().filter(|to| *to != name) {
                 out.push(alter(t, format!("RENAME COLUMN {} TO {}", q(name), q(to))));
             }
-            let _ = before;
         }
         Op::DropIndex { name, .. } => {
             out.push(Statement::Execute(format!("DROP INDEX {}", q(name))))
