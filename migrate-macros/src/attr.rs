@@ -122,37 +122,9 @@ pub fn parse(tokens: TokenStream, whole: Span, errors: &mut Errors) -> Args {
                     }
                 }
                 "down_revision" => {
-                    let list = one_or_list(value);
-                    for (i, lit) in list.iter().enumerate() {
-                        if list[..i].iter().any(|l| l.value() == lit.value()) {
-                            errors.add(
-                                lit.span(),
-                                format!(
-                                    "down_revision lists `{}` twice: remove this one",
-                                    lit.value()
-                                ),
-                            );
-                        } else if check_id(lit, "down_revision", errors) {
-                            args.down_revisions.push(Lit::new(lit));
-                        }
-                    }
+                    id_list(value, "down_revision", &mut args.down_revisions, errors)
                 }
-                "depends_on" => {
-                    let list = one_or_list(value);
-                    for (i, lit) in list.iter().enumerate() {
-                        if list[..i].iter().any(|l| l.value() == lit.value()) {
-                            errors.add(
-                                lit.span(),
-                                format!(
-                                    "depends_on lists `{}` twice: remove this one",
-                                    lit.value()
-                                ),
-                            );
-                        } else if check_id(lit, "depends_on", errors) {
-                            args.depends_on.push(Lit::new(lit));
-                        }
-                    }
-                }
+                "depends_on" => id_list(value, "depends_on", &mut args.depends_on, errors),
                 "message" => match value {
                     Value::One(lit) => args.message = Some(Lit::new(&lit)),
                     Value::List(list) => errors.add(
@@ -264,6 +236,22 @@ fn one_or_list(value: Value) -> Vec<LitStr> {
         Value::One(lit) => vec![lit],
         Value::List(list) => list,
         Value::Bad => Vec::new(),
+    }
+}
+
+/// Collects a list of revision ids given to `argument`, reporting repeats and malformed
+/// ids at their own literal.
+fn id_list(value: Value, argument: &str, into: &mut Vec<Lit>, errors: &mut Errors) {
+    let list = one_or_list(value);
+    for (i, lit) in list.iter().enumerate() {
+        if list[..i].iter().any(|l| l.value() == lit.value()) {
+            errors.add(
+                lit.span(),
+                format!("{argument} lists `{}` twice: remove this one", lit.value()),
+            );
+        } else if check_id(lit, argument, errors) {
+            into.push(Lit::new(lit));
+        }
     }
 }
 
