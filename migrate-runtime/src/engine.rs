@@ -307,10 +307,7 @@ impl<'m> Engine<'m> {
     fn finish(&mut self, ok: bool) -> Result<(), EngineError> {
         let d = self.dialect();
         match d {
-            Dialect::Sqlite | Dialect::Postgres => {
-                self.conn
-                    .batch_execute(if ok { "COMMIT" } else { "ROLLBACK" })?
-            }
+            Dialect::Sqlite | Dialect::Postgres => self.conn.batch_execute(catalog::end(ok))?,
             Dialect::Mysql => {
                 if let Some(u) = catalog::unlock(d, &self.config.version_table) {
                     self.conn.query_count(&u)?;

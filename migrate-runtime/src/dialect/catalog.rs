@@ -55,6 +55,15 @@ pub fn begin(d: Dialect) -> &'static str {
     }
 }
 
+/// Ends the transaction [`begin`] started: `COMMIT` when `ok`, else `ROLLBACK`.
+pub fn end(ok: bool) -> &'static str {
+    if ok {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    }
+}
+
 /// A key for the advisory lock that serializes migration runs on one database: stable,
 /// derived from the version table's name.
 pub fn lock_key(version_table: &str) -> i64 {
