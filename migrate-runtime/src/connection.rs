@@ -10,7 +10,7 @@ compile_error!(
 );
 
 use diesel::connection::SimpleConnection;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
 use crate::dialect::{Dialect, Statement};
@@ -130,6 +130,12 @@ struct Count {
 struct TextRow {
     #[diesel(sql_type = Text)]
     value: String,
+}
+
+#[derive(QueryableByName)]
+struct OptionalTextRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    value: Option<String>,
 }
 
 macro_rules! each {
@@ -262,6 +268,18 @@ impl Connection {
     /// Runs a query whose single text column is named `value` and returns its values.
     pub fn query_strings(&mut self, sql: &str) -> Result<Vec<String>, ConnectionError> {
         let rows: Vec<TextRow> = each!(self, c => diesel::sql_query(sql).load(c))
+            .map_err(|e| ConnectionError::Sql(e.to_string()))?;
+        Ok(rows.into_iter().map(|r| r.value).collect())
+    }
+
+    /// Runs a query whose single text column is named `value` and may be NULL, and returns
+    /// its values in order, `None` for NULL (as [`Connection::query_strings`], which
+    /// rejects NULLs).
+    pub fn query_optional_strings(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<Option<String>>, ConnectionError> {
+        let rows: Vec<OptionalTextRow> = each!(self, c => diesel::sql_query(sql).load(c))
             .map_err(|e| ConnectionError::Sql(e.to_string()))?;
         Ok(rows.into_iter().map(|r| r.value).collect())
     }

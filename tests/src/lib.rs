@@ -13,6 +13,10 @@
 //! A server that cannot be reached fails the test when the environment variable `CI` is
 //! set; otherwise the test prints why it is skipped to stderr and returns.
 //!
+//! Every connection (the test's own, and the admin ones that create and drop server
+//! databases) is a [`migrate_runtime::connection::Connection`]; [`TestDb::url`] gives the
+//! database's URL to tests that run a binary against it.
+//!
 //! A [`TestDb`] also tracks the schema model: [`TestDb::migrate`] renders a migration for the
 //! backend, runs it, applies it to the model and records its derived downgrade, which
 //! [`TestDb::downgrade`] renders and runs later.
@@ -20,10 +24,8 @@
 use std::fmt;
 use std::io::Write as _;
 
-use diesel::connection::SimpleConnection;
-use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::{Connection as _, QueryableByName, RunQueryDsl};
 use migrate_runtime::column::Type;
+use migrate_runtime::connection::{Connection, ConnectionError};
 use migrate_runtime::dialect::{render, Dialect, RenderError, Statement};
 use migrate_runtime::inverse::derive_downgrade;
 use migrate_runtime::op::Op;
@@ -51,88 +53,17 @@ impl Backend {
     }
 }
 
-/// An open connection to one of the compiled-in backends.
-pub enum Conn {
-    /// SQLite.
-    #[cfg(feature = "sqlite")]
-    Sqlite(diesel::SqliteConnection),
-    /// PostgreSQL.
-    #[cfg(feature = "postgres")]
-    Postgres(diesel::PgConnection),
-    /// MySQL / MariaDB.
-    #[cfg(feature = "mysql")]
-    Mysql(diesel::MysqlConnection),
-}
-
-/// Runs `$body` with `$c` bound to the concrete diesel connection inside a [`Conn`].
-macro_rules! with_conn {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            #[cfg(feature = "sqlite")]
-            Conn::Sqlite($c) => $body,
-            #[cfg(feature = "postgres")]
-            Conn::Postgres($c) => $body,
-            #[cfg(feature = "mysql")]
-            Conn::Mysql($c) => $body,
-        }
-    };
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct TextRow {
-    #[diesel(sql_type = Nullable<Text>)]
-    v: Option<String>,
-}
-
-impl Conn {
-    /// Runs one statement (or several separated by `;`), ignoring any result.
-    pub fn execute(&mut self, sql: &str) -> Result<(), String> {
-        with_conn!(self, c => c.batch_execute(sql)).map_err(|e| e.to_string())
+/// Runs rendered statements in order on `conn` (each through [`Connection::run`], which
+/// checks an `AssertZero`), stopping at the first failure.
+fn run_statements(conn: &mut Connection, statements: &[Statement]) -> Result<(), RunError> {
+    for (index, st) in statements.iter().enumerate() {
+        conn.run(st).map_err(|e| RunError {
+            index,
+            sql: st.sql().to_owned(),
+            message: e.to_string(),
+        })?;
     }
-
-    /// Runs a query that returns a single integer.
-    pub fn query_i64(&mut self, sql: &str) -> Result<i64, String> {
-        let q = diesel::sql_query(format!("SELECT ({sql}) AS n"));
-        let rows: Vec<Count> = with_conn!(self, c => q.load(c)).map_err(|e| e.to_string())?;
-        match rows.as_slice() {
-            [row] => Ok(row.n),
-            _ => Err(format!("expected one row from {sql}, got {}", rows.len())),
-        }
-    }
-
-    /// Runs a query whose single column is named `v` and is text (or NULL).
-    pub fn query_texts(&mut self, sql: &str) -> Result<Vec<Option<String>>, String> {
-        let q = diesel::sql_query(sql);
-        let rows: Vec<TextRow> = with_conn!(self, c => q.load(c)).map_err(|e| e.to_string())?;
-        Ok(rows.into_iter().map(|r| r.v).collect())
-    }
-
-    /// Runs rendered statements in order, checking each `AssertZero`.
-    pub fn run(&mut self, statements: &[Statement]) -> Result<(), RunError> {
-        for (index, st) in statements.iter().enumerate() {
-            let failed = |message: String| RunError {
-                index,
-                sql: st.sql().to_owned(),
-                message,
-            };
-            match st {
-                Statement::Execute(sql) => self.execute(sql).map_err(failed)?,
-                Statement::AssertZero { sql, failure } => {
-                    let n = self.query_i64(sql).map_err(failed)?;
-                    if n != 0 {
-                        return Err(failed(format!("{failure} (the check returned {n})")));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// A statement that failed, with its position in the migration.
@@ -183,7 +114,6 @@ struct Applied {
 }
 
 /// What to remove when the test database is dropped.
-#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 enum Cleanup {
     /// The temporary directory holding the SQLite file (removed on drop).
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
@@ -194,7 +124,8 @@ enum Cleanup {
 /// A fresh database for one test, dropped at the end of the test.
 pub struct TestDb {
     backend: Backend,
-    conn: Option<Conn>,
+    url: String,
+    conn: Option<Connection>,
     cleanup: Cleanup,
     /// The schema model after the migrations run so far.
     pub schema: Schema,
@@ -219,7 +150,6 @@ pub fn database_name(test: &str) -> String {
 }
 
 /// `url` with its database path replaced by `/db` (the query string is kept).
-#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
@@ -238,7 +168,6 @@ fn with_database(url: &str, db: &str) -> String {
 }
 
 /// Either fails the test (under CI) or prints why it is skipped.
-#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 fn unavailable(backend: Backend, test: &str, reason: &str) -> Option<TestDb> {
     let msg = format!("{backend:?} is not available for test `{test}`: {reason}");
     if std::env::var_os("CI").is_some() {
@@ -264,23 +193,24 @@ impl TestDb {
     pub fn open(backend: Backend, test: &str) -> Option<TestDb> {
         let name = database_name(test);
         match backend {
-            Backend::Sqlite => Self::open_sqlite(&name),
+            Backend::Sqlite => Some(Self::open_sqlite(&name)),
             Backend::Postgres => {
                 let admin_url = std::env::var("MIGRATE_TEST_POSTGRES_URL")
                     .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-                Self::open_postgres(test, admin_url, name)
+                Self::open_server(backend, test, admin_url, name)
             }
             Backend::Mysql => {
                 let admin_url = std::env::var("MIGRATE_TEST_MYSQL_URL")
                     .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
-                Self::open_mysql(test, admin_url, name)
+                Self::open_server(backend, test, admin_url, name)
             }
         }
     }
 
-    fn new(backend: Backend, conn: Conn, cleanup: Cleanup) -> Self {
+    fn new(backend: Backend, url: String, conn: Connection, cleanup: Cleanup) -> Self {
         TestDb {
             backend,
+            url,
             conn: Some(conn),
             cleanup,
             schema: Schema::new(),
@@ -288,81 +218,54 @@ impl TestDb {
         }
     }
 
-    #[cfg(feature = "sqlite")]
-    fn open_sqlite(name: &str) -> Option<TestDb> {
+    fn open_sqlite(name: &str) -> TestDb {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let path = dir.path().join(format!("{name}.db"));
-        let url = path.to_str().expect("temporary paths are UTF-8");
-        let mut conn = diesel::SqliteConnection::establish(url)
-            .unwrap_or_else(|e| panic!("cannot open SQLite file {url}: {e}"));
+        let url = format!(
+            "sqlite://{}",
+            path.to_str().expect("temporary paths are UTF-8")
+        );
+        let mut conn = establish(Backend::Sqlite, &url)
+            .unwrap_or_else(|e| panic!("cannot open SQLite file {}: {e}", path.display()));
+        // `Connection::establish` turns foreign keys off (for the engine's table rebuilds);
+        // the tests check them, and `run_in_transaction` turns them off around migrations.
         conn.batch_execute("PRAGMA foreign_keys = ON")
             .expect("enable foreign keys");
-        Some(Self::new(
-            Backend::Sqlite,
-            Conn::Sqlite(conn),
-            Cleanup::Sqlite(dir),
-        ))
+        Self::new(Backend::Sqlite, url, conn, Cleanup::Sqlite(dir))
     }
 
-    #[cfg(not(feature = "sqlite"))]
-    fn open_sqlite(_: &str) -> Option<TestDb> {
-        panic!("migrate-tests was built without the `sqlite` feature")
-    }
-
-    #[cfg(feature = "postgres")]
-    fn open_postgres(test: &str, admin_url: String, name: String) -> Option<TestDb> {
-        let mut admin = match diesel::PgConnection::establish(&admin_url) {
+    /// Creates the database `name` on the server of `admin_url` and connects to it.
+    fn open_server(
+        backend: Backend,
+        test: &str,
+        admin_url: String,
+        name: String,
+    ) -> Option<TestDb> {
+        let mut admin = match establish(backend, &admin_url) {
             Ok(c) => c,
-            Err(e) => return unavailable(Backend::Postgres, test, &e.to_string()),
+            Err(e) => return unavailable(backend, test, &e.to_string()),
         };
-        let q = Dialect::Postgres.quote(&name);
+        let d = backend.dialect();
+        let q = d.quote(&name);
+        let create = match backend {
+            Backend::Mysql => {
+                format!("CREATE DATABASE {q} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            }
+            _ => format!("CREATE DATABASE {q}"),
+        };
         admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {q} WITH (FORCE)"))
-            .and_then(|()| admin.batch_execute(&format!("CREATE DATABASE {q}")))
-            .unwrap_or_else(|e| panic!("cannot create PostgreSQL database {name}: {e}"));
+            .batch_execute(&drop_database_sql(d, &name))
+            .and_then(|()| admin.batch_execute(&create))
+            .unwrap_or_else(|e| panic!("cannot create {backend:?} database {name}: {e}"));
         let url = with_database(&admin_url, &name);
-        let conn = diesel::PgConnection::establish(&url)
+        let conn = establish(backend, &url)
             .unwrap_or_else(|e| panic!("cannot connect to the new database {name}: {e}"));
         Some(Self::new(
-            Backend::Postgres,
-            Conn::Postgres(conn),
+            backend,
+            url,
+            conn,
             Cleanup::Server { admin_url, name },
         ))
-    }
-
-    #[cfg(not(feature = "postgres"))]
-    fn open_postgres(_: &str, _: String, _: String) -> Option<TestDb> {
-        panic!("migrate-tests was built without the `postgres` feature")
-    }
-
-    #[cfg(feature = "mysql")]
-    fn open_mysql(test: &str, admin_url: String, name: String) -> Option<TestDb> {
-        let mut admin = match diesel::MysqlConnection::establish(&admin_url) {
-            Ok(c) => c,
-            Err(e) => return unavailable(Backend::Mysql, test, &e.to_string()),
-        };
-        let q = Dialect::Mysql.quote(&name);
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {q}"))
-            .and_then(|()| {
-                admin.batch_execute(&format!(
-                    "CREATE DATABASE {q} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-                ))
-            })
-            .unwrap_or_else(|e| panic!("cannot create MySQL database {name}: {e}"));
-        let url = with_database(&admin_url, &name);
-        let conn = diesel::MysqlConnection::establish(&url)
-            .unwrap_or_else(|e| panic!("cannot connect to the new database {name}: {e}"));
-        Some(Self::new(
-            Backend::Mysql,
-            Conn::Mysql(conn),
-            Cleanup::Server { admin_url, name },
-        ))
-    }
-
-    #[cfg(not(feature = "mysql"))]
-    fn open_mysql(_: &str, _: String, _: String) -> Option<TestDb> {
-        panic!("migrate-tests was built without the `mysql` feature")
     }
 
     /// The backend.
@@ -375,23 +278,28 @@ impl TestDb {
         self.backend.dialect()
     }
 
+    /// The database's URL, for [`Connection::establish`] or a binary's `DATABASE_URL`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// The connection.
-    pub fn conn(&mut self) -> &mut Conn {
+    pub fn conn(&mut self) -> &mut Connection {
         self.conn.as_mut().expect("open until dropped")
     }
 
     /// Runs SQL (data changes, checks), panicking with the SQL if it fails.
     pub fn exec(&mut self, sql: &str) {
-        if let Err(e) = self.conn().execute(sql) {
+        if let Err(e) = self.conn().batch_execute(sql) {
             panic!("{sql}\nfailed on {:?}: {e}", self.backend);
         }
     }
 
     /// Runs SQL that must fail (a constraint violation), returning the server's error.
     pub fn exec_err(&mut self, sql: &str) -> String {
-        match self.conn().execute(sql) {
+        match self.conn().batch_execute(sql) {
             Ok(()) => panic!("{sql}\nsucceeded on {:?} but should fail", self.backend),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     }
 
@@ -399,7 +307,7 @@ impl TestDb {
     pub fn count(&mut self, sql: &str) -> i64 {
         let backend = self.backend;
         self.conn()
-            .query_i64(sql)
+            .query_count(sql)
             .unwrap_or_else(|e| panic!("{sql}\nfailed on {backend:?}: {e}"))
     }
 
@@ -515,11 +423,11 @@ impl TestDb {
     fn run_in_transaction(&mut self, statements: &[Statement]) -> Result<(), RunError> {
         let dialect = self.dialect();
         let conn = self.conn();
-        let setup = |conn: &mut Conn, sql: &str| {
-            conn.execute(sql).map_err(|message| RunError {
+        let setup = |conn: &mut Connection, sql: &str| {
+            conn.batch_execute(sql).map_err(|e| RunError {
                 index: 0,
                 sql: sql.to_owned(),
-                message,
+                message: e.to_string(),
             })
         };
         match dialect {
@@ -530,7 +438,7 @@ impl TestDb {
             Dialect::Postgres => setup(conn, "BEGIN")?,
             Dialect::Mysql => {}
         }
-        let result = conn.run(statements);
+        let result = run_statements(conn, statements);
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
         match dialect {
             Dialect::Sqlite => {
@@ -575,7 +483,7 @@ impl TestDb {
         let mut columns = Vec::new();
         for col in cols {
             let sql = format!(
-                "SELECT {} AS v FROM {} ORDER BY {}",
+                "SELECT {} AS value FROM {} ORDER BY {}",
                 self.text_expr(table, col),
                 d.quote(table),
                 d.quote(order_by)
@@ -583,7 +491,7 @@ impl TestDb {
             let backend = self.backend;
             let values = self
                 .conn()
-                .query_texts(&sql)
+                .query_optional_strings(&sql)
                 .unwrap_or_else(|e| panic!("{sql}\nfailed on {backend:?}: {e}"));
             columns.push(values);
         }
@@ -607,28 +515,32 @@ impl Drop for TestDb {
     }
 }
 
+/// Opens `url` through [`Connection::establish`], panicking if `backend` is not compiled
+/// in (an unreachable server is an `Err`, for [`unavailable`]).
+fn establish(backend: Backend, url: &str) -> Result<Connection, ConnectionError> {
+    match Connection::establish(url) {
+        Err(e @ ConnectionError::NotCompiled { .. }) => {
+            panic!("migrate-tests was built without {backend:?}: {e}")
+        }
+        other => other,
+    }
+}
+
+/// The statement that drops the database `name` if it exists, closing its sessions.
+fn drop_database_sql(dialect: Dialect, name: &str) -> String {
+    let q = dialect.quote(name);
+    match dialect {
+        Dialect::Postgres => format!("DROP DATABASE IF EXISTS {q} WITH (FORCE)"),
+        Dialect::Sqlite | Dialect::Mysql => format!("DROP DATABASE IF EXISTS {q}"),
+    }
+}
+
 /// Drops the test database `name` on the server of `admin_url`.
 fn drop_server_database(backend: Backend, admin_url: &str, name: &str) -> Result<(), String> {
-    match backend {
-        #[cfg(feature = "postgres")]
-        Backend::Postgres => {
-            let mut c = diesel::PgConnection::establish(admin_url).map_err(|e| e.to_string())?;
-            let q = Dialect::Postgres.quote(name);
-            c.batch_execute(&format!("DROP DATABASE IF EXISTS {q} WITH (FORCE)"))
-                .map_err(|e| e.to_string())
-        }
-        #[cfg(feature = "mysql")]
-        Backend::Mysql => {
-            let mut c = diesel::MysqlConnection::establish(admin_url).map_err(|e| e.to_string())?;
-            let q = Dialect::Mysql.quote(name);
-            c.batch_execute(&format!("DROP DATABASE IF EXISTS {q}"))
-                .map_err(|e| e.to_string())
-        }
-        _ => {
-            let _ = (admin_url, name);
-            Ok(())
-        }
-    }
+    let mut admin = Connection::establish(admin_url).map_err(|e| e.to_string())?;
+    admin
+        .batch_execute(&drop_database_sql(backend.dialect(), name))
+        .map_err(|e| e.to_string())
 }
 
 /// `schema` with each table's columns sorted by name.

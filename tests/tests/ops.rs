@@ -1035,19 +1035,22 @@ fn comment(db: &mut TestDb, table: &str, column: &str) -> Option<String> {
     let sql = match d {
         Dialect::Sqlite => return None,
         Dialect::Postgres => format!(
-            "SELECT col_description(a.attrelid, a.attnum) AS v FROM pg_attribute a \
+            "SELECT col_description(a.attrelid, a.attnum) AS value FROM pg_attribute a \
              WHERE a.attrelid = {}::regclass AND a.attname = {}",
             d.string_literal(&d.quote(table)),
             d.string_literal(column)
         ),
         Dialect::Mysql => format!(
-            "SELECT column_comment AS v FROM information_schema.columns \
+            "SELECT column_comment AS value FROM information_schema.columns \
              WHERE table_schema = DATABASE() AND table_name = {} AND column_name = {}",
             d.string_literal(table),
             d.string_literal(column)
         ),
     };
-    let values = db.conn().query_texts(&sql).expect("read the comment");
+    let values = db
+        .conn()
+        .query_optional_strings(&sql)
+        .expect("read the comment");
     assert_eq!(values.len(), 1, "{sql}");
     values
         .into_iter()
@@ -1067,19 +1070,22 @@ fn index_names(db: &mut TestDb, table: &str) -> Vec<String> {
     let t = d.string_literal(table);
     let sql = match d {
         Dialect::Sqlite => format!(
-            "SELECT name AS v FROM sqlite_master WHERE type = 'index' AND tbl_name = {t} \
+            "SELECT name AS value FROM sqlite_master WHERE type = 'index' AND tbl_name = {t} \
              AND substr(name, 1, 3) = 'ix_' ORDER BY name"
         ),
         Dialect::Postgres => format!(
-            "SELECT CAST(indexname AS TEXT) AS v FROM pg_indexes WHERE schemaname = current_schema() \
+            "SELECT CAST(indexname AS TEXT) AS value FROM pg_indexes WHERE schemaname = current_schema() \
              AND tablename = {t} AND substr(indexname, 1, 3) = 'ix_' ORDER BY indexname"
         ),
         Dialect::Mysql => format!(
-            "SELECT DISTINCT index_name AS v FROM information_schema.statistics \
+            "SELECT DISTINCT index_name AS value FROM information_schema.statistics \
              WHERE table_schema = DATABASE() AND table_name = {t} AND substr(index_name, 1, 3) = 'ix_' \
              ORDER BY index_name"
         ),
     };
-    let names = db.conn().query_texts(&sql).expect("list the indexes");
+    let names = db
+        .conn()
+        .query_optional_strings(&sql)
+        .expect("list the indexes");
     names.into_iter().flatten().collect()
 }
