@@ -1,210 +1,126 @@
 //! The shop example end to end, through its binary, on every backend compiled in:
 //! upgrade in steps, the seed's `status` data migration checked on real rows both ways,
 //! downgrade to base and up again.
+//!
+//! Each test gets a fresh database from the `migrate-tests` harness ([`TestDb`]) and runs
+//! the binary with `DATABASE_URL` set to it.
 
 use std::process::Command;
 
-use migrate_runtime::connection::Connection;
 use migrate_runtime::dialect::Dialect;
+use migrate_tests::{Backend, TestDb};
 
-/// A fresh database for one test: its URL, dropped at the end.
-struct FreshDb {
-    url: String,
-    admin: Option<(String, String)>,
-    _dir: Option<tempdir::Dir>,
+/// Runs the `migrations` binary on `db`: whether it succeeded, and its stdout and stderr.
+fn cli(db: &TestDb, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_migrations"))
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .output()
+        .expect("run the migrations binary");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
 }
 
-mod tempdir {
-    /// A temporary folder removed on drop.
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+/// [`cli`], asserting success; returns the output.
+fn ok(db: &TestDb, args: &[&str]) -> String {
+    let (ok, text) = cli(db, args);
+    assert!(ok, "migrations {args:?} failed:\n{text}");
+    text
 }
 
-impl FreshDb {
-    fn open(dialect: Dialect, test: &str) -> Option<FreshDb> {
-        let name = format!("shop_{test}_{}", std::process::id());
-        let (admin_url, env) = match dialect {
-            Dialect::Sqlite => {
-                let dir = std::env::temp_dir().join(&name);
-                std::fs::create_dir_all(&dir).unwrap();
-                let url = format!("sqlite://{}", dir.join("shop.db").display());
-                return Some(FreshDb {
-                    url,
-                    admin: None,
-                    _dir: Some(tempdir::Dir(dir)),
-                });
-            }
-            Dialect::Postgres => (
-                std::env::var("MIGRATE_TEST_POSTGRES_URL")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
-                "postgres",
-            ),
-            Dialect::Mysql => (
-                std::env::var("MIGRATE_TEST_MYSQL_URL")
-                    .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into()),
-                "mysql",
-            ),
-        };
-        let admin_db = if dialect == Dialect::Postgres {
-            "/postgres"
-        } else {
-            "/"
-        };
-        let mut admin = match Connection::establish(&format!("{admin_url}{admin_db}")) {
-            Ok(c) => c,
-            Err(e) => {
-                let msg = format!("{env} server unavailable for {test}: {e}");
-                assert!(std::env::var_os("CI").is_none(), "{msg} (CI is set)");
-                eprintln!("SKIPPED: {msg}");
-                return None;
-            }
-        };
-        let q = dialect.quote(&name);
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {q}"))
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {q}"))
-            .unwrap();
-        Some(FreshDb {
-            url: format!("{admin_url}/{name}"),
-            admin: Some((format!("{admin_url}{admin_db}"), name)),
-            _dir: None,
-        })
-    }
-
-    fn cli(&self, args: &[&str]) -> (bool, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_migrations"))
-            .args(args)
-            .env("DATABASE_URL", &self.url)
-            .output()
-            .expect("run the migrations binary");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), text)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (ok, text) = self.cli(args);
-        assert!(ok, "migrations {args:?} failed:\n{text}");
-        text
-    }
-
-    fn conn(&self) -> Connection {
-        Connection::establish(&self.url).unwrap()
-    }
-
-    fn statuses(&self) -> Vec<String> {
-        let mut c = self.conn();
-        let text = if c.dialect() == Dialect::Mysql {
-            "CHAR"
-        } else {
-            "TEXT"
-        };
-        c.query_strings(&format!(
+/// The `status` of every order, as text, ordered by id.
+fn statuses(db: &mut TestDb) -> Vec<String> {
+    let text = if db.dialect() == Dialect::Mysql {
+        "CHAR"
+    } else {
+        "TEXT"
+    };
+    db.conn()
+        .query_strings(&format!(
             "SELECT CAST(status AS {text}) AS value FROM orders ORDER BY id"
         ))
         .unwrap()
-    }
 }
 
-impl Drop for FreshDb {
-    fn drop(&mut self) {
-        if let Some((admin_url, name)) = &self.admin {
-            if let Ok(mut admin) = Connection::establish(admin_url) {
-                let q = admin.dialect().quote(name);
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {q}"));
-            }
-        }
-    }
-}
-
-fn shop_round_trip(dialect: Dialect) {
-    let Some(db) = FreshDb::open(dialect, &format!("round_trip_{dialect}")) else {
+fn shop_round_trip(backend: Backend) {
+    let test = format!("shop_round_trip_{}", backend.dialect());
+    let Some(mut db) = TestDb::open(backend, &test) else {
         return;
     };
     // Up to just before the status migration, with real rows in the old format.
-    let out = db.ok(&["upgrade", "9b2e4d6f8a01"]);
+    let out = ok(&db, &["upgrade", "9b2e4d6f8a01"]);
     assert!(out.contains("create shipping_addresses"), "{out}");
-    let mut c = db.conn();
-    c.batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')")
-        .unwrap();
-    c.batch_execute(
-        "INSERT INTO items (name, price_cents, is_physical) VALUES ('book', 1200, TRUE)",
-    )
-    .unwrap();
+    db.exec("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')");
+    db.exec("INSERT INTO items (name, price_cents, is_physical) VALUES ('book', 1200, TRUE)");
     for status in [0, 1, 7] {
-        c.batch_execute(&format!(
+        db.exec(&format!(
             "INSERT INTO orders (user_id, item_id, status) VALUES (1, 1, {status})"
-        ))
-        .unwrap();
+        ));
     }
-    drop(c);
 
-    let out = db.ok(&["upgrade", "head"]);
+    let out = ok(&db, &["upgrade", "head"]);
     assert!(
         out.contains("orders status from integer codes to text"),
         "{out}"
     );
     assert!(out.contains("merge display_name and orders index"), "{out}");
-    assert_eq!(db.statuses(), ["PENDING", "PAID", "UNKNOWN"]);
-    assert!(db.ok(&["current"]).contains("a0b1c2d3e4f5"));
-    assert!(db.ok(&["upgrade", "head"]).contains("nothing to do"));
+    assert_eq!(statuses(&mut db), ["PENDING", "PAID", "UNKNOWN"]);
+    assert!(ok(&db, &["current"]).contains("a0b1c2d3e4f5"));
+    assert!(ok(&db, &["upgrade", "head"]).contains("nothing to do"));
 
     // The explicit downgrade maps the text back (an unknown code becomes -1).
-    let out = db.ok(&["downgrade", "9b2e"]);
+    let out = ok(&db, &["downgrade", "9b2e"]);
     assert!(out.contains("downgrade c41d7e2a9f3b"), "{out}");
-    assert_eq!(db.statuses(), ["0", "1", "-1"]);
-    assert!(db.ok(&["current"]).contains("9b2e4d6f8a01"));
+    assert_eq!(statuses(&mut db), ["0", "1", "-1"]);
+    assert!(ok(&db, &["current"]).contains("9b2e4d6f8a01"));
 
-    let out = db.ok(&["downgrade", "base"]);
+    let out = ok(&db, &["downgrade", "base"]);
     assert!(out.contains("downgrade 1a2b3c4d5e6f"), "{out}");
-    assert!(db.ok(&["current"]).contains("at base"));
-    db.ok(&["upgrade"]);
-    assert!(db.ok(&["current"]).contains("a0b1c2d3e4f5"));
+    assert!(ok(&db, &["current"]).contains("at base"));
+    ok(&db, &["upgrade"]);
+    assert!(ok(&db, &["current"]).contains("a0b1c2d3e4f5"));
 }
 
-fn bad_input(dialect: Dialect) {
-    let Some(db) = FreshDb::open(dialect, &format!("bad_input_{dialect}")) else {
+fn bad_input(backend: Backend) {
+    let test = format!("shop_bad_input_{}", backend.dialect());
+    let Some(db) = TestDb::open(backend, &test) else {
         return;
     };
-    let (ok, text) = db.cli(&["upgrade", "9b2e4d6f8a0x"]);
-    assert!(!ok);
+    let (succeeded, text) = cli(&db, &["upgrade", "9b2e4d6f8a0x"]);
+    assert!(!succeeded);
     assert!(
         text.contains("no revision \"9b2e4d6f8a0x\": did you mean 9b2e4d6f8a01?"),
         "{text}"
     );
-    let (ok, text) = db.cli(&["sideways"]);
-    assert!(!ok && text.contains("usage:"), "{text}");
+    let (succeeded, text) = cli(&db, &["sideways"]);
+    assert!(!succeeded && text.contains("usage:"), "{text}");
     assert!(
-        db.ok(&["current"]).contains("at base"),
+        ok(&db, &["current"]).contains("at base"),
         "bad input changed nothing"
     );
 }
 
+#[cfg(feature = "sqlite")]
 #[test]
 fn shop_round_trip_sqlite() {
-    shop_round_trip(Dialect::Sqlite);
-    bad_input(Dialect::Sqlite);
+    shop_round_trip(Backend::Sqlite);
+    bad_input(Backend::Sqlite);
 }
 
 #[cfg(feature = "postgres")]
 #[test]
 fn shop_round_trip_postgres() {
-    shop_round_trip(Dialect::Postgres);
-    bad_input(Dialect::Postgres);
+    shop_round_trip(Backend::Postgres);
+    bad_input(Backend::Postgres);
 }
 
 #[cfg(feature = "mysql")]
 #[test]
 fn shop_round_trip_mysql() {
-    shop_round_trip(Dialect::Mysql);
-    bad_input(Dialect::Mysql);
+    shop_round_trip(Backend::Mysql);
+    bad_input(Backend::Mysql);
 }
