@@ -13,7 +13,7 @@ use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
-use crate::dialect::{Dialect, Statement};
+use crate::dialect::{catalog, Dialect, Statement};
 
 /// A connection to one of the compiled-in backends.
 pub enum Connection {
@@ -127,12 +127,6 @@ struct Count {
 }
 
 #[derive(QueryableByName)]
-struct TextRow {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-#[derive(QueryableByName)]
 struct OptionalTextRow {
     #[diesel(sql_type = Nullable<Text>)]
     value: Option<String>,
@@ -182,7 +176,7 @@ impl Connection {
                     let mut c = diesel::SqliteConnection::establish(path).map_err(connect_err)?;
                     // SQLite's table-rebuild procedure needs foreign keys off while it runs;
                     // the rebuild checks them itself before commit.
-                    c.batch_execute("PRAGMA foreign_keys = OFF; PRAGMA busy_timeout = 60000;")
+                    c.batch_execute(catalog::SQLITE_SESSION)
                         .map_err(|e| ConnectionError::Sql(e.to_string()))?;
                     Ok(Connection::Sqlite(c))
                 }
@@ -259,17 +253,19 @@ impl Connection {
 
     /// Runs a query returning one integer and returns it.
     pub fn query_count(&mut self, sql: &str) -> Result<i64, ConnectionError> {
-        let wrapped = format!("SELECT CAST(({sql}) AS {}) AS n", self.bigint_cast());
+        let wrapped = catalog::as_count(self.dialect(), sql);
         let row: Count = each!(self, c => diesel::sql_query(&wrapped).get_result(c))
             .map_err(|e| ConnectionError::Sql(e.to_string()))?;
         Ok(row.n)
     }
 
-    /// Runs a query whose single text column is named `value` and returns its values.
+    /// Runs a query whose single text column is named `value` and returns its values; a
+    /// NULL is an error.
     pub fn query_strings(&mut self, sql: &str) -> Result<Vec<String>, ConnectionError> {
-        let rows: Vec<TextRow> = each!(self, c => diesel::sql_query(sql).load(c))
-            .map_err(|e| ConnectionError::Sql(e.to_string()))?;
-        Ok(rows.into_iter().map(|r| r.value).collect())
+        self.query_optional_strings(sql)?
+            .into_iter()
+            .map(|v| v.ok_or_else(|| ConnectionError::Sql(format!("unexpected NULL from {sql}"))))
+            .collect()
     }
 
     /// Runs a query whose single text column is named `value` and may be NULL, and returns
@@ -282,12 +278,5 @@ impl Connection {
         let rows: Vec<OptionalTextRow> = each!(self, c => diesel::sql_query(sql).load(c))
             .map_err(|e| ConnectionError::Sql(e.to_string()))?;
         Ok(rows.into_iter().map(|r| r.value).collect())
-    }
-
-    fn bigint_cast(&self) -> &'static str {
-        match self.dialect() {
-            Dialect::Mysql => "SIGNED",
-            Dialect::Sqlite | Dialect::Postgres => "BIGINT",
-        }
     }
 }

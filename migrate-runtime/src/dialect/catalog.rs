@@ -20,6 +20,21 @@ pub fn table_exists(d: Dialect, table: &str) -> String {
     }
 }
 
+/// Session settings for every SQLite connection: foreign keys off (SQLite's table-rebuild
+/// procedure needs that; a rebuild checks the keys itself before commit) and a wait of up
+/// to a minute for another writer's lock.
+pub const SQLITE_SESSION: &str = "PRAGMA foreign_keys = OFF; PRAGMA busy_timeout = 60000;";
+
+/// Wraps a query returning one integer so that every backend returns it as a 64-bit
+/// column named `n`.
+pub fn as_count(d: Dialect, sql: &str) -> String {
+    let ty = match d {
+        Dialect::Mysql => "SIGNED",
+        Dialect::Sqlite | Dialect::Postgres => "BIGINT",
+    };
+    format!("SELECT CAST(({sql}) AS {ty}) AS n")
+}
+
 /// `SELECT <column> AS value FROM <table>`, for [`crate::connection::Connection::query_strings`].
 pub fn select_values(d: Dialect, table: &str, column: &str) -> String {
     format!(
