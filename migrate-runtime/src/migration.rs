@@ -146,6 +146,27 @@ impl Migrations {
         migrate_core::Graph::new(self.migrations.iter().map(Migration::to_revision))
     }
 
+    /// Upgrades the database at `url` to head: the one call for a service's `main`.
+    ///
+    /// Cheap when there is nothing to do: one connection, one query of the version table,
+    /// no lock and no transaction. Otherwise it runs [`crate::engine::Engine::upgrade`], with
+    /// every safety check, and returns what ran.
+    ///
+    /// ```no_run
+    /// use migrate_runtime::prelude::*;
+    /// # static MIGRATIONS: Migrations = Migrations::__from_sorted(&[], "");
+    /// // static MIGRATIONS: Migrations = embed_migrations!("versions");
+    /// let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://app.db".into());
+    /// MIGRATIONS.run_pending(&url)?;
+    /// # Ok::<(), migrate_runtime::engine::EngineError>(())
+    /// ```
+    pub fn run_pending(
+        &self,
+        url: &str,
+    ) -> Result<Vec<crate::engine::Applied>, crate::engine::EngineError> {
+        crate::engine::Engine::connect(self, url)?.upgrade()
+    }
+
     /// Revisions that no other migration names as a parent.
     pub fn heads(&self) -> Vec<&'static Migration> {
         self.migrations
