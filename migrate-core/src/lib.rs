@@ -26,10 +26,12 @@ pub mod check;
 pub mod graph;
 pub mod id;
 pub mod similar;
+pub mod target;
 
 pub use check::{Cycle, EdgeKind, GraphError};
 pub use graph::{Graph, PathError, PrefixError, Revision};
 pub use id::IdError;
+pub use target::{Anchor, Target, TargetError};
 
 #[cfg(test)]
 mod tests;
