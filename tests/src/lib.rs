@@ -21,6 +21,8 @@
 //! backend, runs it, applies it to the model and records its derived downgrade, which
 //! [`TestDb::downgrade`] renders and runs later.
 
+pub mod chain;
+
 use std::fmt;
 use std::io::Write as _;
 
