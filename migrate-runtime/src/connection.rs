@@ -13,6 +13,7 @@ use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
+use crate::data::DataConnection;
 use crate::dialect::{catalog, Dialect, Statement};
 
 /// A connection to one of the compiled-in backends.
@@ -132,6 +133,14 @@ struct OptionalTextRow {
     value: Option<String>,
 }
 
+#[derive(QueryableByName)]
+struct TextPair {
+    #[diesel(sql_type = Text)]
+    a: String,
+    #[diesel(sql_type = Text)]
+    b: String,
+}
+
 macro_rules! each {
     ($self:expr, $c:ident => $body:expr) => {
         match $self {
@@ -219,6 +228,18 @@ impl Connection {
         }
     }
 
+    /// The diesel connection inside, as a data step receives it.
+    pub fn data_connection(&mut self) -> DataConnection<'_> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Connection::Sqlite(c) => DataConnection::Sqlite(c),
+            #[cfg(feature = "postgres")]
+            Connection::Postgres(c) => DataConnection::Postgres(c),
+            #[cfg(feature = "mysql")]
+            Connection::Mysql(c) => DataConnection::Mysql(c),
+        }
+    }
+
     /// The connection's dialect.
     pub fn dialect(&self) -> Dialect {
         match self {
@@ -248,6 +269,11 @@ impl Connection {
                     Err(ConnectionError::Sql(format!("{failure} ({n} found)")))
                 }
             }
+            Statement::Data { label, step } => {
+                (step.run)(&mut self.data_connection()).map_err(|e| {
+                    ConnectionError::Sql(format!("{}: {e}", label.trim_start_matches("-- ")))
+                })
+            }
         }
     }
 
@@ -266,6 +292,14 @@ impl Connection {
             .into_iter()
             .map(|v| v.ok_or_else(|| ConnectionError::Sql(format!("unexpected NULL from {sql}"))))
             .collect()
+    }
+
+    /// Runs a query returning two text columns named `a` and `b`, and returns the pairs in
+    /// order.
+    pub fn query_pairs(&mut self, sql: &str) -> Result<Vec<(String, String)>, ConnectionError> {
+        let rows: Vec<TextPair> = each!(self, c => diesel::sql_query(sql).load(c))
+            .map_err(|e| ConnectionError::Sql(e.to_string()))?;
+        Ok(rows.into_iter().map(|r| (r.a, r.b)).collect())
     }
 
     /// Runs a query whose single text column is named `value` and may be NULL, and returns

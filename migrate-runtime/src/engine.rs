@@ -6,11 +6,21 @@
 //! `GET_LOCK`, SQLite an immediate write transaction; a process that waited re-reads the
 //! version table and finds only what is still pending.
 //!
-//! On SQLite and PostgreSQL a run is one transaction: it happens wholly or not at all. On
-//! MySQL, whose DDL commits implicitly, each migration is recorded as soon as it ran, and a
-//! failure says which statement failed and which revision the database is at.
+//! On SQLite and PostgreSQL a run is one transaction by default: it happens wholly or not at
+//! all ([`TransactionMode::PerRun`]); [`TransactionMode::PerMigration`] commits each
+//! migration with its version update instead. On MySQL, whose DDL commits implicitly, each
+//! migration is recorded as soon as it ran, and a failure says which statement failed and
+//! which revision the database is at.
+//!
+//! Before anything changes, the engine refuses a database at a revision the code does not
+//! know, an applied migration edited since it ran (its checksum differs; see
+//! [`Config::allow_edited`]), a target that does not exist, and a downgrade through an
+//! irreversible migration.
+//!
+//! Targets are parsed by [`migrate_core::target`]: `head`, `heads`, `base`, an id or unique
+//! prefix, a branch label, `label@head`, `+N`, `-N` and `<rev>+N` / `<rev>-N`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use crate::column::{Column, DefaultValue, Type, Value};
@@ -21,14 +31,43 @@ use crate::migration::{Downgrade, Migration, Migrations};
 use crate::op::Op;
 use crate::schema::{Schema, SchemaError};
 use crate::table::Table;
+use migrate_core::target::{Anchor, Target};
 
-/// Names of the engine's own tables.
+/// How the engine wraps migrations in transactions on SQLite and PostgreSQL (MySQL cannot
+/// roll back DDL: there every statement commits as it runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransactionMode {
+    /// The whole run is one transaction: it happens wholly or not at all (Alembic's
+    /// default where DDL is transactional).
+    #[default]
+    PerRun,
+    /// Each migration commits together with its version update: a failure keeps the
+    /// migrations before it.
+    PerMigration,
+}
+
+/// The engine's settings: its tables' names, the transaction mode, the checksum override.
+///
+/// ```
+/// use migrate_runtime::engine::{Config, TransactionMode};
+/// let config = Config {
+///     version_table: "shop_version".into(),
+///     transaction: TransactionMode::PerMigration,
+///     ..Config::default()
+/// };
+/// assert_eq!(config.history_table, "migrate_history");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Holds the current head revision(s). Default `migrate_version`.
     pub version_table: String,
     /// Records every applied step. Default `migrate_history`.
     pub history_table: String,
+    /// Default [`TransactionMode::PerRun`].
+    pub transaction: TransactionMode,
+    /// Run even though an applied migration was edited since it ran (its checksum
+    /// changed). Default `false`: such a run is refused.
+    pub allow_edited: bool,
 }
 
 impl Default for Config {
@@ -36,7 +75,40 @@ impl Default for Config {
         Config {
             version_table: "migrate_version".into(),
             history_table: "migrate_history".into(),
+            transaction: TransactionMode::PerRun,
+            allow_edited: false,
         }
+    }
+}
+
+/// An applied migration whose ops changed since it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    /// The migration.
+    pub revision: &'static str,
+    /// Its file.
+    pub file: &'static str,
+    /// The checksum recorded when it ran.
+    pub recorded: String,
+    /// The checksum of its ops now.
+    pub current: String,
+}
+
+/// Where a database stands against the embedded migrations (see [`Engine::status`]).
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// The version table's revisions (empty at base).
+    pub current: Vec<String>,
+    /// Migrations not applied yet, parents first.
+    pub pending: Vec<&'static Migration>,
+    /// Applied migrations edited since they ran.
+    pub edited: Vec<Edited>,
+}
+
+impl Status {
+    /// Whether the database is at head and no applied migration was edited.
+    pub fn is_up_to_date(&self) -> bool {
+        self.pending.is_empty() && self.edited.is_empty()
     }
 }
 
@@ -52,9 +124,12 @@ pub enum EngineError {
         /// The unknown revision.
         revision: String,
     },
-    /// The target names no revision (or an ambiguous prefix).
+    /// The target names no revision (or an ambiguous prefix), or cannot be reached.
     #[error("{0} (nothing was changed)")]
     UnknownTarget(String),
+    /// An applied migration was edited after it ran.
+    #[error("migration {} ({}) was edited after it ran on this database (checksum {} then, {} now): undo the edit and put the change in a new migration, or allow it explicitly (`--allow-edited`, `Config::allow_edited`) if it changes nothing on a database; nothing was changed", .0.revision, .0.file, .0.recorded, .0.current)]
+    Edited(Box<Edited>),
     /// A migration's ops do not apply to the schema replayed before it.
     #[error("migration {revision} ({file}) is invalid: {source}; nothing was changed")]
     Invalid {
@@ -163,6 +238,8 @@ struct Step {
 /// # static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::Migrations::__from_sorted(&[], "");
 /// let mut engine = Engine::connect(&MIGRATIONS, "sqlite://shop.db")?;
 /// engine.upgrade()?; // to head; cheap when there is nothing to do
+/// engine.downgrade_to("-1")?; // undo the last migration
+/// engine.upgrade_to("+1")?; // and apply it again
 /// # Ok::<(), migrate_runtime::engine::EngineError>(())
 /// ```
 pub struct Engine<'m> {
@@ -171,8 +248,10 @@ pub struct Engine<'m> {
     config: Config,
 }
 
+type RevSet = BTreeSet<&'static str>;
+
 impl<'m> Engine<'m> {
-    /// An engine over an open connection, with the default table names.
+    /// An engine over an open connection, with the default [`Config`].
     pub fn new(migrations: &'m Migrations, conn: Connection) -> Self {
         Engine {
             migrations,
@@ -181,15 +260,20 @@ impl<'m> Engine<'m> {
         }
     }
 
-    /// Connects to `url` (see [`crate::connection`]) with the default table names.
+    /// Connects to `url` (see [`crate::connection`]) with the default [`Config`].
     pub fn connect(migrations: &'m Migrations, url: &str) -> Result<Self, EngineError> {
         Ok(Self::new(migrations, Connection::establish(url)?))
     }
 
-    /// Uses other names for the version and history tables.
+    /// Uses other table names, transaction mode or checksum override.
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = config;
         self
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The connection, for queries of the caller's own.
@@ -197,8 +281,17 @@ impl<'m> Engine<'m> {
         &mut self.conn
     }
 
+    /// The embedded migrations this engine runs.
+    pub fn migrations(&self) -> &'m Migrations {
+        self.migrations
+    }
+
     fn dialect(&self) -> Dialect {
         self.conn.dialect()
+    }
+
+    fn whole_run(&self) -> bool {
+        self.config.transaction == TransactionMode::PerRun
     }
 
     fn version_table_def(&self) -> Table {
@@ -224,14 +317,15 @@ impl<'m> Engine<'m> {
             .column(Column::new("duration_ms", Type::BigInt).not_null())
     }
 
+    fn table_exists(&mut self, name: &str) -> Result<bool, EngineError> {
+        let d = self.dialect();
+        Ok(self.conn.query_count(&catalog::table_exists(d, name))? > 0)
+    }
+
     fn ensure_tables(&mut self) -> Result<(), EngineError> {
         let d = self.dialect();
         for def in [self.version_table_def(), self.history_table_def()] {
-            let exists = self
-                .conn
-                .query_count(&catalog::table_exists(d, &def.name))?
-                > 0;
-            if !exists {
+            if !self.table_exists(&def.name)? {
                 let stmts = render(d, &Schema::new(), &[Op::CreateTable(def)])
                     .expect("the engine's own tables always render");
                 for s in &stmts {
@@ -244,14 +338,10 @@ impl<'m> Engine<'m> {
 
     /// The revisions in the version table (the database's current heads); empty at base.
     pub fn current(&mut self) -> Result<Vec<String>, EngineError> {
-        let d = self.dialect();
-        let exists = self
-            .conn
-            .query_count(&catalog::table_exists(d, &self.config.version_table))?
-            > 0;
-        if !exists {
+        if !self.table_exists(&self.config.version_table.clone())? {
             return Ok(Vec::new());
         }
+        let d = self.dialect();
         Ok(self.conn.query_strings(&catalog::select_values(
             d,
             &self.config.version_table,
@@ -259,10 +349,22 @@ impl<'m> Engine<'m> {
         ))?)
     }
 
+    /// Every step recorded in the history table, oldest first, as (revision, direction):
+    /// `upgrade`, `downgrade`, `stamp` or `unstamp`. Empty before the first run.
+    pub fn history(&mut self) -> Result<Vec<(String, String)>, EngineError> {
+        if !self.table_exists(&self.config.history_table.clone())? {
+            return Ok(Vec::new());
+        }
+        let d = self.dialect();
+        Ok(self
+            .conn
+            .query_pairs(&catalog::select_history(d, &self.config.history_table))?)
+    }
+
     /// Revisions applied to the database: the current heads and all their ancestors.
-    fn applied_set(&self, heads: &[String]) -> Result<BTreeSet<&'static str>, EngineError> {
-        let mut applied = BTreeSet::new();
-        let mut stack: Vec<&'static Migration> = Vec::new();
+    /// Refuses a head these migrations do not know.
+    fn applied_set(&self, heads: &[String]) -> Result<RevSet, EngineError> {
+        let mut roots = Vec::new();
         for h in heads {
             let m = self
                 .migrations
@@ -270,10 +372,17 @@ impl<'m> Engine<'m> {
                 .ok_or_else(|| EngineError::UnknownRevision {
                     revision: h.clone(),
                 })?;
-            stack.push(m);
+            roots.push(m);
         }
+        Ok(self.closure(roots))
+    }
+
+    /// The given migrations and all of their ancestors (parents and `depends_on`).
+    fn closure(&self, roots: impl IntoIterator<Item = &'static Migration>) -> RevSet {
+        let mut set = BTreeSet::new();
+        let mut stack: Vec<&'static Migration> = roots.into_iter().collect();
         while let Some(m) = stack.pop() {
-            if applied.insert(m.revision) {
+            if set.insert(m.revision) {
                 stack.extend(
                     m.down_revisions
                         .iter()
@@ -282,110 +391,233 @@ impl<'m> Engine<'m> {
                 );
             }
         }
-        Ok(applied)
+        set
     }
 
-    fn lock_and_begin(&mut self) -> Result<(), EngineError> {
-        let d = self.dialect();
-        match d {
-            Dialect::Sqlite => self.conn.batch_execute(catalog::begin(d))?,
-            Dialect::Postgres => {
-                self.conn.batch_execute(catalog::begin(d))?;
-                if let Some(l) = catalog::lock(d, &self.config.version_table) {
-                    self.conn.batch_execute(&l)?;
-                }
-            }
-            Dialect::Mysql => {
-                if let Some(l) = catalog::lock(d, &self.config.version_table) {
-                    self.conn.query_count(&l)?;
-                }
-            }
+    /// The revisions of `set` that no other revision of `set` names as a parent: what the
+    /// version table holds when exactly `set` is applied.
+    fn heads_of(&self, set: &RevSet) -> Vec<&'static str> {
+        self.migrations
+            .iter()
+            .filter(|m| set.contains(m.revision))
+            .filter(|m| {
+                !self
+                    .migrations
+                    .iter()
+                    .any(|c| set.contains(c.revision) && c.down_revisions.contains(&m.revision))
+            })
+            .map(|m| m.revision)
+            .collect()
+    }
+
+    /// Resolves a revision id, a unique prefix of one, or a branch label.
+    pub fn resolve(&self, name: &str) -> Result<&'static Migration, EngineError> {
+        if let Some(m) = self.migrations.get(name) {
+            return Ok(m);
         }
-        Ok(())
-    }
-
-    fn finish(&mut self, ok: bool) -> Result<(), EngineError> {
-        let d = self.dialect();
-        match d {
-            Dialect::Sqlite | Dialect::Postgres => self.conn.batch_execute(catalog::end(ok))?,
-            Dialect::Mysql => {
-                if let Some(u) = catalog::unlock(d, &self.config.version_table) {
-                    self.conn.query_count(&u)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Resolves a revision id or a unique prefix of one.
-    pub fn resolve(&self, target: &str) -> Result<&'static Migration, EngineError> {
-        if let Some(m) = self.migrations.get(target) {
+        if let Some(m) = self
+            .migrations
+            .iter()
+            .find(|m| m.branch_labels.contains(&name))
+        {
             return Ok(m);
         }
         let matches: Vec<&'static Migration> = self
             .migrations
             .iter()
-            .filter(|m| !target.is_empty() && m.revision.starts_with(target))
+            .filter(|m| !name.is_empty() && m.revision.starts_with(name))
             .collect();
         match matches.as_slice() {
             [one] => Ok(one),
             [] => {
-                let closest = migrate_core::similar::closest(
-                    target,
-                    self.migrations.iter().map(|m| m.revision),
+                let candidates = self.migrations.iter().map(|m| m.revision).chain(
+                    self.migrations
+                        .iter()
+                        .flat_map(|m| m.branch_labels.iter().copied()),
                 );
-                Err(EngineError::UnknownTarget(match closest {
-                    Some(c) => format!("no revision \"{target}\": did you mean {c}?"),
-                    None => format!("no revision \"{target}\""),
-                }))
+                Err(EngineError::UnknownTarget(
+                    match migrate_core::similar::closest(name, candidates) {
+                        Some(c) => format!("no revision \"{name}\": did you mean {c}?"),
+                        None => format!("no revision or branch label \"{name}\""),
+                    },
+                ))
             }
             many => {
                 let ids: Vec<&str> = many.iter().map(|m| m.revision).collect();
                 Err(EngineError::UnknownTarget(format!(
-                    "\"{target}\" is ambiguous: it starts {}",
+                    "\"{name}\" is ambiguous: it starts {}; give more digits",
                     ids.join(", ")
                 )))
             }
         }
     }
 
-    /// The given revisions and all of their ancestors (parents and `depends_on`).
-    fn with_ancestors(&self, revisions: &[&str]) -> Result<BTreeSet<&'static str>, EngineError> {
-        let heads: Vec<String> = revisions.iter().map(|r| (*r).to_owned()).collect();
-        self.applied_set(&heads)
+    /// The set of revisions that `target` means, given what is `applied` now.
+    fn target_set(&self, target: &Target, applied: &RevSet) -> Result<RevSet, EngineError> {
+        let mut set = match &target.anchor {
+            None => applied.clone(),
+            Some(Anchor::Heads) => self.migrations.iter().map(|m| m.revision).collect(),
+            Some(Anchor::Base) => BTreeSet::new(),
+            Some(Anchor::Revision(name)) => self.closure([self.resolve(name)?]),
+            Some(Anchor::LabelHead(label)) => {
+                let labelled = self
+                    .migrations
+                    .iter()
+                    .find(|m| m.branch_labels.contains(&label.as_str()))
+                    .ok_or_else(|| {
+                        let labels = self
+                            .migrations
+                            .iter()
+                            .flat_map(|m| m.branch_labels.iter().copied());
+                        EngineError::UnknownTarget(
+                            match migrate_core::similar::closest(label, labels) {
+                                Some(c) => {
+                                    format!("no branch label \"{label}\": did you mean {c}?")
+                                }
+                                None => format!("no branch label \"{label}\""),
+                            },
+                        )
+                    })?;
+                let heads = self.migrations.heads().into_iter().filter(|h| {
+                    h.revision == labelled.revision
+                        || self.closure([*h]).contains(labelled.revision)
+                });
+                self.closure(heads)
+            }
+        };
+        let order: Vec<&'static str> = self.migrations.iter().map(|m| m.revision).collect();
+        let n = target.steps.unsigned_abs() as usize;
+        if target.steps > 0 {
+            let above: Vec<&str> = order.iter().copied().filter(|r| !set.contains(r)).collect();
+            if above.len() < n {
+                return Err(EngineError::UnknownTarget(format!(
+                    "\"{target}\" goes {n} migration(s) up, but only {} are above it",
+                    above.len()
+                )));
+            }
+            set.extend(&above[..n]);
+        } else if target.steps < 0 {
+            let below: Vec<&str> = order.iter().copied().filter(|r| set.contains(r)).collect();
+            if below.len() < n {
+                return Err(EngineError::UnknownTarget(format!(
+                    "\"{target}\" goes {n} migration(s) down, but only {} are applied below it",
+                    below.len()
+                )));
+            }
+            for r in &below[below.len() - n..] {
+                set.remove(r);
+            }
+        }
+        Ok(set)
+    }
+
+    fn parse(target: &str) -> Result<Target, EngineError> {
+        Target::parse(target).map_err(|e| EngineError::UnknownTarget(e.to_string()))
+    }
+
+    /// The database's state: current heads, pending migrations, applied migrations edited
+    /// since they ran. Changes nothing.
+    pub fn status(&mut self) -> Result<Status, EngineError> {
+        let current = self.current()?;
+        let applied = self.applied_set(&current)?;
+        let pending = self
+            .migrations
+            .iter()
+            .filter(|m| !applied.contains(m.revision))
+            .collect();
+        let edited = self.edited(&applied)?;
+        Ok(Status {
+            current,
+            pending,
+            edited,
+        })
+    }
+
+    /// Applied migrations whose ops' checksum differs from the one recorded when they ran
+    /// (or were stamped).
+    fn edited(&mut self, applied: &RevSet) -> Result<Vec<Edited>, EngineError> {
+        if !self.table_exists(&self.config.history_table.clone())? {
+            return Ok(Vec::new());
+        }
+        let d = self.dialect();
+        let recorded: HashMap<String, String> = self
+            .conn
+            .query_pairs(&catalog::select_checksums(d, &self.config.history_table))?
+            .into_iter()
+            .collect();
+        Ok(self
+            .migrations
+            .iter()
+            .filter(|m| applied.contains(m.revision))
+            .filter_map(|m| {
+                let recorded = recorded.get(m.revision)?;
+                let current = checksum(&(m.upgrade)());
+                (*recorded != current).then(|| Edited {
+                    revision: m.revision,
+                    file: m.file,
+                    recorded: recorded.clone(),
+                    current,
+                })
+            })
+            .collect())
+    }
+
+    /// Refuses to go on when an applied migration was edited, unless allowed.
+    fn verify(&mut self, applied: &RevSet) -> Result<(), EngineError> {
+        if self.config.allow_edited {
+            return Ok(());
+        }
+        match self.edited(applied)?.into_iter().next() {
+            Some(e) => Err(EngineError::Edited(Box::new(e))),
+            None => Ok(()),
+        }
     }
 
     /// Upgrades to every head. Returns what ran; nothing when the database is at head.
     pub fn upgrade(&mut self) -> Result<Vec<Applied>, EngineError> {
-        self.upgrade_to(None)
+        self.upgrade_to("heads")
     }
 
-    /// Upgrades to `target` (a revision or unique prefix; `None` for every head), applying
-    /// the target's missing ancestors first, parents before children. Every pending
-    /// migration is checked and rendered before the first one runs.
-    pub fn upgrade_to(&mut self, target: Option<&str>) -> Result<Vec<Applied>, EngineError> {
-        let goal: Vec<&'static str> = match target {
-            Some(t) => vec![self.resolve(t)?.revision],
-            None => self.migrations.heads().iter().map(|m| m.revision).collect(),
-        };
-        let wanted = self.with_ancestors(&goal)?;
-        // Cheap path: nothing pending, no lock, no transaction.
+    /// Upgrades to `target` (see [`migrate_core::target`]: `head`, an id or prefix,
+    /// `label@head`, `+N`, `<rev>+N`...), applying the target's missing ancestors first,
+    /// parents before children. Every pending migration is checked and rendered before the
+    /// first one runs. Cheap when nothing is pending: one query, no lock, no transaction.
+    pub fn upgrade_to(&mut self, target: &str) -> Result<Vec<Applied>, EngineError> {
+        let target = Self::parse(target)?;
+        if target.anchor.is_none() && target.steps < 0 {
+            return Err(EngineError::UnknownTarget(format!(
+                "upgrade goes up: \"{target}\" is a downgrade target"
+            )));
+        }
         let current = self.current()?;
-        if !wanted.is_empty() && wanted.is_subset(&self.applied_set(&current)?) {
+        let applied = self.applied_set(&current)?;
+        let wanted = self.target_set(&target, &applied)?;
+        if wanted.is_subset(&applied) {
             return Ok(Vec::new());
         }
         self.ensure_tables()?;
-        self.lock_and_begin()?;
-        // Re-read under the lock: another process may have done the work meanwhile.
+        // Re-read under the lock: another process may have done some of the work meanwhile.
         let result = self
-            .plan_upgrade(&wanted)
-            .and_then(|steps| self.execute(steps, Direction::Upgrade));
+            .lock()
+            .and_then(|()| self.read_applied())
+            .and_then(|applied| {
+                self.verify(&applied)?;
+                let steps = self.plan_upgrade(&applied, &wanted)?;
+                self.execute(steps, Direction::Upgrade)
+            });
         self.conclude(result)
     }
 
-    fn plan_upgrade(&mut self, wanted: &BTreeSet<&'static str>) -> Result<Vec<Step>, EngineError> {
+    fn read_applied(&mut self) -> Result<RevSet, EngineError> {
         let current = self.current()?;
-        let applied = self.applied_set(&current)?;
+        self.applied_set(&current)
+    }
+
+    fn plan_upgrade(
+        &mut self,
+        applied: &RevSet,
+        wanted: &RevSet,
+    ) -> Result<Vec<Step>, EngineError> {
         let mut state = Schema::new();
         let mut steps = Vec::new();
         for m in self.migrations.iter() {
@@ -403,37 +635,56 @@ impl<'m> Engine<'m> {
 
     /// Downgrades every applied migration, back to an empty version table.
     pub fn downgrade_to_base(&mut self) -> Result<Vec<Applied>, EngineError> {
-        self.downgrade_to(None)
+        self.downgrade_to("base")
     }
 
-    /// Downgrades to `target` (a revision or unique prefix; `None` for base): every applied
-    /// migration that is not `target` or one of its ancestors is undone, children first.
-    /// Every step's downgrade is derived and rendered before the first one runs, so an
-    /// irreversible migration stops the plan with nothing changed.
-    pub fn downgrade_to(&mut self, target: Option<&str>) -> Result<Vec<Applied>, EngineError> {
-        let keep = match target {
-            Some(t) => {
-                let r = self.resolve(t)?.revision;
-                self.with_ancestors(&[r])?
-            }
-            None => BTreeSet::new(),
-        };
+    /// Downgrades to `target` (`base`, an id or prefix, `-N`, `<rev>-N`...): every applied
+    /// migration that is not in the target is undone, children first. Every step's
+    /// downgrade is derived and rendered before the first one runs, so an irreversible
+    /// migration stops the plan with nothing changed. A target that is not applied is
+    /// refused: a downgrade only goes back.
+    pub fn downgrade_to(&mut self, target: &str) -> Result<Vec<Applied>, EngineError> {
+        let target = Self::parse(target)?;
+        if target.anchor.is_none() && target.steps > 0 {
+            return Err(EngineError::UnknownTarget(format!(
+                "downgrade goes down: \"{target}\" is an upgrade target"
+            )));
+        }
         let current = self.current()?;
-        if self.applied_set(&current)?.is_subset(&keep) {
+        let applied = self.applied_set(&current)?;
+        let keep = self.target_set(&target, &applied)?;
+        if let Some(r) = self
+            .migrations
+            .iter()
+            .find(|m| keep.contains(m.revision) && !applied.contains(m.revision))
+        {
+            return Err(EngineError::UnknownTarget(format!(
+                "\"{target}\" is not below the database's current state ({}): {} is not applied; a downgrade only goes back, use upgrade",
+                describe_heads(&current),
+                r.revision
+            )));
+        }
+        if applied.is_subset(&keep) {
             return Ok(Vec::new());
         }
         self.ensure_tables()?;
-        self.lock_and_begin()?;
         let result = self
-            .plan_downgrade(&keep)
-            .and_then(|steps| self.execute(steps, Direction::Downgrade));
+            .lock()
+            .and_then(|()| self.read_applied())
+            .and_then(|applied| {
+                self.verify(&applied)?;
+                let steps = self.plan_downgrade(&applied, &keep)?;
+                self.execute(steps, Direction::Downgrade)
+            });
         self.conclude(result)
     }
 
-    fn plan_downgrade(&mut self, keep: &BTreeSet<&'static str>) -> Result<Vec<Step>, EngineError> {
-        let current = self.current()?;
-        let applied = self.applied_set(&current)?;
-        // The schema before and after each applied migration, in topological order.
+    fn plan_downgrade(
+        &mut self,
+        applied: &RevSet,
+        keep: &RevSet,
+    ) -> Result<Vec<Step>, EngineError> {
+        // The schema before each applied migration, in topological order.
         let mut state = Schema::new();
         let mut undo: Vec<(&'static Migration, Schema, Vec<Op>)> = Vec::new();
         for m in self
@@ -450,26 +701,65 @@ impl<'m> Engine<'m> {
         }
         let mut steps = Vec::new();
         for (m, before, ops) in undo.into_iter().rev() {
-            let down = match m.downgrade {
-                Downgrade::Explicit(f) => f(),
-                Downgrade::Derived => {
-                    derive_downgrade(&before, &ops).map_err(|e| EngineError::Irreversible {
-                        revision: m.revision,
-                        file: m.file,
-                        reason: match e {
-                            InverseError::Irreversible { op, reason } => {
-                                format!("{op} is irreversible: {reason}")
-                            }
-                            InverseError::Schema(s) => s.to_string(),
-                        },
-                    })?
-                }
-            };
+            let down = downgrade_ops(m, &before, &ops)?;
             let mut after_up = before;
             replay(&mut after_up, m, &ops)?;
             steps.push(self.step(m, &after_up, down)?);
         }
         Ok(steps)
+    }
+
+    /// Sets the version table to `target` without running any migration (Alembic's
+    /// `stamp`), recording `stamp` / `unstamp` rows in the history. With `purge`, the
+    /// version table is emptied first, even when it holds revisions these migrations do not
+    /// know. Returns the new heads.
+    pub fn stamp(&mut self, target: &str, purge: bool) -> Result<Vec<&'static str>, EngineError> {
+        let target = Self::parse(target)?;
+        let applied = if purge {
+            BTreeSet::new()
+        } else {
+            let current = self.current()?;
+            self.applied_set(&current)?
+        };
+        let set = self.target_set(&target, &applied)?;
+        self.ensure_tables()?;
+        let result = self
+            .lock()
+            .and_then(|()| self.read_stamp_base(purge))
+            .and_then(|applied| {
+                let d = self.dialect();
+                let started = Instant::now();
+                self.conn
+                    .batch_execute(&catalog::delete_all(d, &self.config.version_table))?;
+                for r in self.heads_of(&set) {
+                    let ins = catalog::insert_row(
+                        d,
+                        &self.config.version_table,
+                        &["revision"],
+                        vec![Value::from(r)],
+                    );
+                    self.conn.batch_execute(&ins)?;
+                }
+                for m in self.migrations.iter() {
+                    let direction = match (applied.contains(m.revision), set.contains(m.revision)) {
+                        (false, true) => "stamp",
+                        (true, false) => "unstamp",
+                        _ => continue,
+                    };
+                    self.record(m, direction, &(m.upgrade)(), started)?;
+                }
+                Ok(Vec::new())
+            });
+        self.conclude(result)?;
+        Ok(self.heads_of(&set))
+    }
+
+    fn read_stamp_base(&mut self, purge: bool) -> Result<RevSet, EngineError> {
+        if purge {
+            Ok(BTreeSet::new())
+        } else {
+            self.read_applied()
+        }
     }
 
     /// Renders `ops` of migration `m` against the schema `before` them.
@@ -498,16 +788,70 @@ impl<'m> Engine<'m> {
         })
     }
 
+    /// Takes the migration lock and, in [`TransactionMode::PerRun`], opens the run's
+    /// transaction (SQLite and PostgreSQL).
+    fn lock(&mut self) -> Result<(), EngineError> {
+        let d = self.dialect();
+        let whole = self.whole_run();
+        if whole && d != Dialect::Mysql {
+            self.conn.batch_execute(catalog::begin(d))?;
+        }
+        if let Some(l) = catalog::lock(d, &self.config.version_table, whole) {
+            let got = match d {
+                Dialect::Mysql => self.conn.query_count(&l)?,
+                _ => {
+                    self.conn.batch_execute(&l)?;
+                    1
+                }
+            };
+            if got != 1 {
+                return Err(EngineError::Bookkeeping {
+                    message: "another process held the migration lock for an hour".into(),
+                    state: "nothing was changed".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the run: commits (or rolls back) its transaction and releases the lock.
+    fn unlock(&mut self, ok: bool) -> Result<(), EngineError> {
+        let d = self.dialect();
+        let whole = self.whole_run();
+        let ended = match d {
+            Dialect::Mysql => Ok(()),
+            // Per migration, a failed step's transaction is still open: roll it back.
+            _ if !whole && !ok => self.conn.batch_execute(catalog::end(false)).or(Ok(())),
+            _ if !whole => Ok(()),
+            _ => self.conn.batch_execute(catalog::end(ok)),
+        };
+        if let Some(u) = catalog::unlock(d, &self.config.version_table, whole) {
+            self.conn.query_count(&u)?;
+        }
+        Ok(ended?)
+    }
+
     /// Runs planned steps, recording each in the history table and moving the version
-    /// table's heads after it.
+    /// table's heads after it. Per migration, each step is its own transaction, and a step
+    /// another process ran meanwhile (SQLite has no lock between transactions) is skipped.
     fn execute(
         &mut self,
         steps: Vec<Step>,
         direction: Direction,
     ) -> Result<Vec<Applied>, EngineError> {
+        let d = self.dialect();
+        let per_step = !self.whole_run() && d != Dialect::Mysql;
         let mut ran = Vec::new();
         for step in steps {
             let m = step.migration;
+            if per_step {
+                self.conn.batch_execute(catalog::begin(d))?;
+                let done = self.read_applied()?.contains(m.revision);
+                if done == (direction == Direction::Upgrade) {
+                    self.conn.batch_execute(catalog::end(true))?;
+                    continue;
+                }
+            }
             let started = Instant::now();
             for (i, s) in step.statements.iter().enumerate() {
                 self.conn.run(s).map_err(|e| EngineError::Failed {
@@ -519,8 +863,15 @@ impl<'m> Engine<'m> {
                     state: String::new(),
                 })?;
             }
-            self.record(m, direction.name(), &step.ops, started)?;
+            let upgrade_ops = match direction {
+                Direction::Upgrade => step.ops,
+                Direction::Downgrade => (m.upgrade)(),
+            };
+            self.record(m, direction.name(), &upgrade_ops, started)?;
             self.move_heads(m, direction)?;
+            if per_step {
+                self.conn.batch_execute(catalog::end(true))?;
+            }
             ran.push(Applied {
                 revision: m.revision,
                 direction: direction.name(),
@@ -540,19 +891,18 @@ impl<'m> Engine<'m> {
     ) -> Result<(), EngineError> {
         let d = self.dialect();
         let table = self.config.version_table.clone();
-        let (remove, add): (Vec<&str>, Vec<&str>) = match direction {
-            Direction::Upgrade => (m.down_revisions.to_vec(), vec![m.revision]),
-            Direction::Downgrade => (vec![m.revision], Vec::new()),
+        let remove: Vec<&str> = match direction {
+            Direction::Upgrade => m.down_revisions.to_vec(),
+            Direction::Downgrade => vec![m.revision],
         };
         for r in remove {
             self.conn
                 .batch_execute(&catalog::delete_eq(d, &table, "revision", r))?;
         }
-        let add = match direction {
-            Direction::Upgrade => add,
+        let add: Vec<&str> = match direction {
+            Direction::Upgrade => vec![m.revision],
             Direction::Downgrade => {
-                let now = self.current()?;
-                let covered = self.applied_set(&now)?;
+                let covered = self.read_applied()?;
                 m.down_revisions
                     .iter()
                     .copied()
@@ -575,24 +925,26 @@ impl<'m> Engine<'m> {
     ) -> Result<Vec<Applied>, EngineError> {
         let err = match result {
             Ok(ran) => {
-                self.finish(true)?;
+                self.unlock(true)?;
                 return Ok(ran);
             }
             Err(e) => e,
         };
-        let _ = self.finish(false);
+        let _ = self.unlock(false);
         let heads = match self.current() {
-            Ok(h) if h.is_empty() => "at base (no migration applied)".to_owned(),
-            Ok(h) => format!("at revision {}", h.join(" + ")),
+            Ok(h) => describe_heads(&h),
             Err(e) => format!("at an unknown revision (reading the version table failed: {e})"),
         };
-        let state = match self.dialect() {
-            Dialect::Mysql => format!(
+        let state = match (self.dialect(), self.config.transaction) {
+            (Dialect::Mysql, _) => format!(
                 "the database is {heads}; MySQL cannot roll back DDL, so statements of the failed migration that ran before the failing one stay applied"
             ),
-            Dialect::Sqlite | Dialect::Postgres => {
+            (_, TransactionMode::PerRun) => {
                 format!("the run was rolled back: the database is {heads}, as before this run")
             }
+            (_, TransactionMode::PerMigration) => format!(
+                "the failed migration was rolled back and the ones before it stay committed: the database is {heads}"
+            ),
         };
         Err(match err {
             EngineError::Failed {
@@ -622,7 +974,7 @@ impl<'m> Engine<'m> {
         &mut self,
         m: &'static Migration,
         direction: &str,
-        ops: &[Op],
+        upgrade_ops: &[Op],
         started: Instant,
     ) -> Result<(), EngineError> {
         let ins = catalog::insert_row(
@@ -632,7 +984,7 @@ impl<'m> Engine<'m> {
             vec![
                 Value::from(m.revision),
                 Value::from(direction),
-                Value::from(checksum(ops)),
+                Value::from(checksum(upgrade_ops)),
                 Value::Int(started.elapsed().as_millis() as i64),
             ],
         );
@@ -641,7 +993,44 @@ impl<'m> Engine<'m> {
     }
 }
 
-fn replay(state: &mut Schema, m: &'static Migration, ops: &[Op]) -> Result<(), EngineError> {
+/// `at base (no migration applied)` or `at revision a + b`.
+fn describe_heads(heads: &[String]) -> String {
+    if heads.is_empty() {
+        "at base (no migration applied)".to_owned()
+    } else {
+        format!("at revision {}", heads.join(" + "))
+    }
+}
+
+/// The ops that undo migration `m`: its explicit downgrade, or the one derived from its
+/// upgrade against the schema `before` it.
+pub(crate) fn downgrade_ops(
+    m: &'static Migration,
+    before: &Schema,
+    ops: &[Op],
+) -> Result<Vec<Op>, EngineError> {
+    match m.downgrade {
+        Downgrade::Explicit(f) => Ok(f()),
+        Downgrade::Derived => {
+            derive_downgrade(before, ops).map_err(|e| EngineError::Irreversible {
+                revision: m.revision,
+                file: m.file,
+                reason: match e {
+                    InverseError::Irreversible { op, reason } => {
+                        format!("{op} is irreversible: {reason}")
+                    }
+                    InverseError::Schema(s) => s.to_string(),
+                },
+            })
+        }
+    }
+}
+
+pub(crate) fn replay(
+    state: &mut Schema,
+    m: &'static Migration,
+    ops: &[Op],
+) -> Result<(), EngineError> {
     for op in ops {
         state.apply(op).map_err(|source| EngineError::Invalid {
             revision: m.revision,

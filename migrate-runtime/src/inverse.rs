@@ -22,6 +22,7 @@
 //! assert_eq!(down, vec![op::drop_column("items", "is_physical")]);
 //! ```
 
+use crate::data::DataStep;
 use crate::naming;
 use crate::op::{AlterColumn, Execute, Op};
 use crate::schema::{Schema, SchemaError};
@@ -171,6 +172,19 @@ pub fn inverse(before: &Schema, op: &Op) -> Result<Vec<Op>, InverseError> {
                 reason: "raw SQL has no reverse: give one with Execute::new(..).reverse(..), or write the migration's downgrade by hand",
             })
         }
+        Op::DataStep(step) => match step.reverse {
+            Some(reverse) => vec![Op::DataStep(DataStep {
+                name: step.name,
+                run: reverse,
+                reverse: Some(step.run),
+            })],
+            None => {
+                return Err(InverseError::Irreversible {
+                    op: op.describe(),
+                    reason: "the data step has no reverse: give one with DataStep::new(..).reverse(..), or write the migration's downgrade by hand",
+                })
+            }
+        },
         Op::BulkInsert { .. } => {
             return Err(InverseError::Irreversible {
                 op: op.describe(),

@@ -7,6 +7,7 @@
 
 pub mod column;
 pub mod connection;
+pub mod data;
 pub mod dialect;
 pub mod engine;
 pub mod inverse;
@@ -22,6 +23,7 @@ pub use migration::{Downgrade, Migration, Migrations};
 /// Everything a migration file needs: `use migrate_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::column::{Column, DefaultValue, EnumType, Type, Value};
+    pub use crate::data::{DataConnection, DataError, DataStep};
     pub use crate::dialect::Dialect;
     pub use crate::migration::{Migration, Migrations};
     pub use crate::op::{self, AlterColumn, Execute, Op, Sql};

@@ -25,7 +25,8 @@
 //! assert_eq!(upgrade().len(), 3);
 //! ```
 
-pub use crate::column::{Column, DefaultValue, EnumType, Type, Value};
+use crate::column::{Column, DefaultValue, EnumType, Type, Value};
+pub use crate::data::DataStep;
 use crate::dialect::Dialect;
 pub use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
@@ -127,6 +128,9 @@ pub enum Op {
     },
     /// Runs raw SQL: opaque to the schema model, irreversible unless it has a reverse.
     Execute(Execute),
+    /// Runs a Rust function with the live connection ([`crate::data`]): opaque to the
+    /// schema model, irreversible unless it has a reverse.
+    DataStep(DataStep),
     /// Inserts rows of typed values: irreversible.
     BulkInsert {
         /// The table.
@@ -159,6 +163,7 @@ impl Op {
             Op::DropEnum { .. } => "drop_enum",
             Op::Execute(_) => "execute",
             Op::BulkInsert { .. } => "bulk_insert",
+            Op::DataStep(_) => "data_step",
         }
     }
 
@@ -179,7 +184,7 @@ impl Op {
             | Op::CreatePrimaryKey { table, .. }
             | Op::DropConstraint { table, .. }
             | Op::BulkInsert { table, .. } => Some(table),
-            Op::CreateEnum(_) | Op::DropEnum { .. } | Op::Execute(_) => None,
+            Op::CreateEnum(_) | Op::DropEnum { .. } | Op::Execute(_) | Op::DataStep(_) => None,
         }
     }
 
@@ -217,6 +222,7 @@ impl Op {
                 }
             }
             Op::DropTable { table } | Op::BulkInsert { table, .. } => format!("{k} \"{table}\""),
+            Op::DataStep(d) => format!("{k} \"{}\"", d.name),
         }
     }
 }
@@ -401,6 +407,11 @@ impl From<Sql> for Execute {
     fn from(s: Sql) -> Self {
         Execute::new(s)
     }
+}
+
+/// Runs a Rust data step with the live connection: see [`crate::data`].
+pub fn data_step(step: DataStep) -> Op {
+    Op::DataStep(step)
 }
 
 /// Creates a table with its columns, indexes and constraints.

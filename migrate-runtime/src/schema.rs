@@ -556,7 +556,7 @@ impl Schema {
                 }
                 self.enums.remove(name);
             }
-            Op::Execute(_) => {}
+            Op::Execute(_) | Op::DataStep(_) => {}
             Op::BulkInsert {
                 table,
                 columns,

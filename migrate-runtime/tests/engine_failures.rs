@@ -93,7 +93,7 @@ fn a_failing_statement_rolls_the_whole_run_back() {
         "the first migration of the run was rolled back too"
     );
     // Up to the good revision still works.
-    engine.upgrade_to(Some("aaaa0001")).unwrap();
+    engine.upgrade_to("aaaa0001").unwrap();
     assert_eq!(engine.current().unwrap(), ["aaaa0001"]);
 }
 
@@ -127,7 +127,7 @@ fn an_irreversible_step_stops_the_downgrade_before_anything_runs() {
 fn an_unknown_target_names_the_closest_revision_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut engine = Engine::connect(&IRREVERSIBLE, &sqlite_url(&dir)).unwrap();
-    let err = engine.upgrade_to(Some("bbbb0x02")).unwrap_err();
+    let err = engine.upgrade_to("bbbb0x02").unwrap_err();
     assert_eq!(
         err.to_string(),
         "no revision \"bbbb0x02\": did you mean bbbb0002? (nothing was changed)"

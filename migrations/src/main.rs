@@ -20,18 +20,17 @@ use migrate_runtime::prelude::*;
 pub static MIGRATIONS: Migrations = embed_migrations!("versions");
 
 const DEFAULT_URL: &str = "sqlite://shop.db";
-const USAGE: &str = "usage: migrations (upgrade [head|REV] | downgrade (base|REV) | current)";
+const USAGE: &str = "usage: migrations (upgrade [TARGET] | downgrade TARGET | current)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
     let (verb, target) = match args.as_slice() {
-        [] | ["upgrade"] | ["upgrade", "head" | "heads"] => ("upgrade", None),
-        ["upgrade", rev] => ("upgrade", Some(*rev)),
-        ["downgrade", "base"] => ("downgrade", None),
-        ["downgrade", rev] => ("downgrade", Some(*rev)),
-        ["current"] => ("current", None),
+        [] | ["upgrade"] => ("upgrade", "heads"),
+        ["upgrade", target] => ("upgrade", *target),
+        ["downgrade", target] => ("downgrade", *target),
+        ["current"] => ("current", ""),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -85,13 +85,19 @@ pub fn lock_key(version_table: &str) -> i64 {
     (crate::naming::fnv1a(version_table.as_bytes()) >> 1) as i64
 }
 
-/// Takes the cross-process migration lock inside a transaction (PostgreSQL), or for the
-/// session (MySQL, waiting up to an hour). SQLite locks with `BEGIN IMMEDIATE`.
-pub fn lock(d: Dialect, version_table: &str) -> Option<String> {
+/// Takes the cross-process migration lock. PostgreSQL: an advisory lock held by the run's
+/// transaction when `whole_run_transaction`, else by the session (a run that commits each
+/// migration separately). MySQL: a named session lock, waiting up to an hour; the query
+/// returns 1 when the lock is taken. SQLite locks with `BEGIN IMMEDIATE` instead: `None`.
+pub fn lock(d: Dialect, version_table: &str, whole_run_transaction: bool) -> Option<String> {
     match d {
         Dialect::Sqlite => None,
-        Dialect::Postgres => Some(format!(
+        Dialect::Postgres if whole_run_transaction => Some(format!(
             "SELECT pg_advisory_xact_lock({})",
+            lock_key(version_table)
+        )),
+        Dialect::Postgres => Some(format!(
+            "SELECT pg_advisory_lock({})",
             lock_key(version_table)
         )),
         Dialect::Mysql => Some(format!(
@@ -101,13 +107,48 @@ pub fn lock(d: Dialect, version_table: &str) -> Option<String> {
     }
 }
 
-/// Releases a session lock taken by [`lock`] (MySQL only).
-pub fn unlock(d: Dialect, version_table: &str) -> Option<String> {
+/// Releases a session lock taken by [`lock`]; `None` where the lock ends with the
+/// transaction.
+pub fn unlock(d: Dialect, version_table: &str, whole_run_transaction: bool) -> Option<String> {
     match d {
         Dialect::Mysql => Some(format!(
             "SELECT RELEASE_LOCK({})",
             d.string_literal(&format!("migrate:{version_table}"))
         )),
+        Dialect::Postgres if !whole_run_transaction => Some(format!(
+            "SELECT pg_advisory_unlock({})",
+            lock_key(version_table)
+        )),
         Dialect::Sqlite | Dialect::Postgres => None,
     }
+}
+
+/// The checksums recorded for applied migrations, oldest first, as (`a` revision, `b`
+/// checksum) pairs for [`crate::connection::Connection::query_pairs`].
+pub fn select_checksums(d: Dialect, history_table: &str) -> String {
+    format!(
+        "SELECT {} AS a, {} AS b FROM {} WHERE {} IN ('upgrade', 'stamp') ORDER BY {}",
+        d.quote("revision"),
+        d.quote("checksum"),
+        d.quote(history_table),
+        d.quote("direction"),
+        d.quote("id")
+    )
+}
+
+/// Every step recorded in the history table, oldest first, as (`a` revision, `b`
+/// direction) pairs.
+pub fn select_history(d: Dialect, history_table: &str) -> String {
+    format!(
+        "SELECT {} AS a, {} AS b FROM {} ORDER BY {}",
+        d.quote("revision"),
+        d.quote("direction"),
+        d.quote(history_table),
+        d.quote("id")
+    )
+}
+
+/// `DELETE FROM <table>`.
+pub fn delete_all(d: Dialect, table: &str) -> String {
+    format!("DELETE FROM {}", d.quote(table))
 }

@@ -170,13 +170,22 @@ pub enum Statement {
         /// What a non-zero result means.
         failure: String,
     },
+    /// A Rust data step ([`crate::data`]): runs only against a live database.
+    Data {
+        /// A SQL comment naming the step, for `--sql` output and messages.
+        label: String,
+        /// The step (its `run` is what runs).
+        step: crate::data::DataStep,
+    },
 }
 
 impl Statement {
     /// The SQL text, without a trailing `;`.
     pub fn sql(&self) -> &str {
         match self {
-            Statement::Execute(s) | Statement::AssertZero { sql: s, .. } => s,
+            Statement::Execute(s)
+            | Statement::AssertZero { sql: s, .. }
+            | Statement::Data { label: s, .. } => s,
         }
     }
 }
@@ -402,6 +411,13 @@ pub(crate) fn render_shared(d: Dialect, op: &Op, out: &mut Vec<Statement>) -> Re
             out.push(Statement::Execute(create_index_sql(d, table, index)?))
         }
         Op::Execute(e) => out.push(Statement::Execute(execute_sql(d, e)?)),
+        Op::DataStep(step) => out.push(Statement::Data {
+            label: format!(
+                "-- data step \"{}\": Rust code, runs only against a live database",
+                step.name
+            ),
+            step: *step,
+        }),
         Op::BulkInsert {
             table,
             columns,

@@ -176,7 +176,11 @@ pub(crate) fn render_op(
         // MySQL writes enum labels into each column (`ENUM('a', 'b')`): the named type
         // exists only in the schema model, so there is no statement to run.
         Op::CreateEnum(_) | Op::DropEnum { .. } => {}
-        Op::DropTable { .. } | Op::CreateIndex { .. } | Op::Execute(_) | Op::BulkInsert { .. } => {
+        Op::DropTable { .. }
+        | Op::CreateIndex { .. }
+        | Op::Execute(_)
+        | Op::DataStep(_)
+        | Op::BulkInsert { .. } => {
             unreachable!("rendered by render_shared")
         }
     }

@@ -212,7 +212,11 @@ pub(crate) fn render_op(
             )));
         }
         Op::DropEnum { name } => out.push(Statement::Execute(format!("DROP TYPE {}", q(name)))),
-        Op::DropTable { .. } | Op::CreateIndex { .. } | Op::Execute(_) | Op::BulkInsert { .. } => {
+        Op::DropTable { .. }
+        | Op::CreateIndex { .. }
+        | Op::Execute(_)
+        | Op::DataStep(_)
+        | Op::BulkInsert { .. } => {
             unreachable!("rendered by render_shared")
         }
     }

@@ -307,7 +307,11 @@ fn render_op(after: &Schema, op: &Op, out: &mut Vec<Statement>) -> Result<(), St
         // SQLite writes enum labels into each column as a CHECK: the named type exists only
         // in the schema model, so there is no statement to run.
         Op::CreateEnum(_) | Op::DropEnum { .. } => {}
-        Op::DropTable { .. } | Op::CreateIndex { .. } | Op::Execute(_) | Op::BulkInsert { .. } => {
+        Op::DropTable { .. }
+        | Op::CreateIndex { .. }
+        | Op::Execute(_)
+        | Op::DataStep(_)
+        | Op::BulkInsert { .. } => {
             unreachable!("rendered by render_shared")
         }
     }
