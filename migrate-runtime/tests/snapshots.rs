@@ -69,7 +69,9 @@ fn sql_on(before: &Schema, ops: &[Op]) -> String {
             Ok(statements) => {
                 for s in statements {
                     match &s {
-                        Statement::Execute(_) => out.push_str(&format!("{s}\n")),
+                        Statement::Execute(_) | Statement::Data { .. } => {
+                            out.push_str(&format!("{s}\n"))
+                        }
                         Statement::AssertZero { failure, .. } => {
                             out.push_str(&format!("{s} -- must be 0, else: {failure}\n"))
                         }

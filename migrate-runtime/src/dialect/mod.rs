@@ -192,7 +192,11 @@ impl Statement {
 
 impl fmt::Display for Statement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{};", self.sql())
+        match self {
+            // A comment: no statement terminator.
+            Statement::Data { label, .. } => f.write_str(label),
+            _ => write!(f, "{};", self.sql()),
+        }
     }
 }
 
