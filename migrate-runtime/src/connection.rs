@@ -122,9 +122,9 @@ pub fn dialect_of_url(url: &str) -> Dialect {
 }
 
 #[derive(QueryableByName)]
-struct Count {
+pub(crate) struct Count {
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    pub(crate) n: i64,
 }
 
 #[derive(QueryableByName)]

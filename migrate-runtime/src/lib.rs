@@ -9,6 +9,7 @@ pub mod column;
 pub mod connection;
 pub mod data;
 pub mod dialect;
+pub mod diesel_source;
 pub mod engine;
 pub mod inverse;
 pub mod migration;

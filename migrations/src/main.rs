@@ -14,10 +14,7 @@ use std::process::ExitCode;
 
 use migrate_runtime::connection::redact_url;
 use migrate_runtime::engine::Engine;
-use migrate_runtime::prelude::*;
-
-/// Every migration of `versions/`, checked at compile time.
-pub static MIGRATIONS: Migrations = embed_migrations!("versions");
+use migrations::MIGRATIONS;
 
 const DEFAULT_URL: &str = "sqlite://shop.db";
 const USAGE: &str = "usage: migrations (upgrade [TARGET] | downgrade TARGET | current)";

@@ -1,0 +1,11 @@
+//! The shop example of the original request: users, items, orders and shipping addresses,
+//! with the history of its schema written as typed migrations in `versions/`.
+//!
+//! The binary (`src/main.rs`) runs them from the command line; a service would call
+//! [`MIGRATIONS`]`.run_pending(url)` from its own `main`, or keep diesel's
+//! `conn.run_pending_migrations(MIGRATIONS)`.
+
+use migrate_runtime::prelude::*;
+
+/// Every migration of `versions/`, checked at compile time.
+pub static MIGRATIONS: Migrations = embed_migrations!("versions");
