@@ -121,9 +121,7 @@ impl Target {
     fn parse_anchor(text: &str) -> Result<Anchor, String> {
         if let Some((label, rest)) = text.split_once('@') {
             if rest != "head" {
-                return Err(format!(
-                    "after `@` only `head` is understood, not `{rest}`"
-                ));
+                return Err(format!("after `@` only `head` is understood, not `{rest}`"));
             }
             check_name(label)?;
             return Ok(Anchor::LabelHead(label.to_owned()));
@@ -214,7 +212,9 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for text in ["heads", "base", "1a2b", "x@head", "+2", "-1", "1a2b+3", "heads-1"] {
+        for text in [
+            "heads", "base", "1a2b", "x@head", "+2", "-1", "1a2b+3", "heads-1",
+        ] {
             assert_eq!(Target::parse(text).unwrap().to_string(), text);
         }
     }
