@@ -22,7 +22,7 @@
 //! fn fill_display_names(conn: &mut DataConnection<'_>) -> Result<(), DataError> {
 //!     migrate_runtime::with_diesel!(conn, |c| {
 //!         diesel::update(users::table.filter(users::display_name.is_null()))
-//!             .set(users::display_name.eq(users::email))
+//!             .set(users::display_name.eq(users::email.nullable()))
 //!             .execute(c)
 //!     })?;
 //!     Ok(())

@@ -25,13 +25,13 @@ use std::time::Instant;
 
 use crate::column::{Column, DefaultValue, Type, Value};
 use crate::connection::{Connection, ConnectionError};
-use crate::dialect::{catalog, render, Dialect, RenderError, Statement};
+use crate::dialect::{catalog, render, Dialect, RenderError};
 use crate::inverse::{derive_downgrade, InverseError};
 use crate::migration::{Downgrade, Migration, Migrations};
 use crate::op::Op;
+use crate::plan::{parse_target, RevSet, Step};
 use crate::schema::{Schema, SchemaError};
 use crate::table::Table;
-use migrate_core::target::{Anchor, Target};
 
 /// How the engine wraps migrations in transactions on SQLite and PostgreSQL (MySQL cannot
 /// roll back DDL: there every statement commits as it runs).
@@ -224,13 +224,6 @@ impl Direction {
     }
 }
 
-/// One migration's planned work: rendered before anything runs.
-struct Step {
-    migration: &'static Migration,
-    statements: Vec<Statement>,
-    ops: Vec<Op>,
-}
-
 /// Runs the migrations of a [`Migrations`] set against one database.
 ///
 /// ```no_run
@@ -247,8 +240,6 @@ pub struct Engine<'m> {
     conn: Connection,
     config: Config,
 }
-
-type RevSet = BTreeSet<&'static str>;
 
 impl<'m> Engine<'m> {
     /// An engine over an open connection, with the default [`Config`].
@@ -361,165 +352,11 @@ impl<'m> Engine<'m> {
             .query_pairs(&catalog::select_history(d, &self.config.history_table))?)
     }
 
-    /// Revisions applied to the database: the current heads and all their ancestors.
-    /// Refuses a head these migrations do not know.
-    fn applied_set(&self, heads: &[String]) -> Result<RevSet, EngineError> {
-        let mut roots = Vec::new();
-        for h in heads {
-            let m = self
-                .migrations
-                .get(h)
-                .ok_or_else(|| EngineError::UnknownRevision {
-                    revision: h.clone(),
-                })?;
-            roots.push(m);
-        }
-        Ok(self.closure(roots))
-    }
-
-    /// The given migrations and all of their ancestors (parents and `depends_on`).
-    fn closure(&self, roots: impl IntoIterator<Item = &'static Migration>) -> RevSet {
-        let mut set = BTreeSet::new();
-        let mut stack: Vec<&'static Migration> = roots.into_iter().collect();
-        while let Some(m) = stack.pop() {
-            if set.insert(m.revision) {
-                stack.extend(
-                    m.down_revisions
-                        .iter()
-                        .chain(m.depends_on)
-                        .filter_map(|p| self.migrations.get(p)),
-                );
-            }
-        }
-        set
-    }
-
-    /// The revisions of `set` that no other revision of `set` names as a parent: what the
-    /// version table holds when exactly `set` is applied.
-    fn heads_of(&self, set: &RevSet) -> Vec<&'static str> {
-        self.migrations
-            .iter()
-            .filter(|m| set.contains(m.revision))
-            .filter(|m| {
-                !self
-                    .migrations
-                    .iter()
-                    .any(|c| set.contains(c.revision) && c.down_revisions.contains(&m.revision))
-            })
-            .map(|m| m.revision)
-            .collect()
-    }
-
-    /// Resolves a revision id, a unique prefix of one, or a branch label.
-    pub fn resolve(&self, name: &str) -> Result<&'static Migration, EngineError> {
-        if let Some(m) = self.migrations.get(name) {
-            return Ok(m);
-        }
-        if let Some(m) = self
-            .migrations
-            .iter()
-            .find(|m| m.branch_labels.contains(&name))
-        {
-            return Ok(m);
-        }
-        let matches: Vec<&'static Migration> = self
-            .migrations
-            .iter()
-            .filter(|m| !name.is_empty() && m.revision.starts_with(name))
-            .collect();
-        match matches.as_slice() {
-            [one] => Ok(one),
-            [] => {
-                let candidates = self.migrations.iter().map(|m| m.revision).chain(
-                    self.migrations
-                        .iter()
-                        .flat_map(|m| m.branch_labels.iter().copied()),
-                );
-                Err(EngineError::UnknownTarget(
-                    match migrate_core::similar::closest(name, candidates) {
-                        Some(c) => format!("no revision \"{name}\": did you mean {c}?"),
-                        None => format!("no revision or branch label \"{name}\""),
-                    },
-                ))
-            }
-            many => {
-                let ids: Vec<&str> = many.iter().map(|m| m.revision).collect();
-                Err(EngineError::UnknownTarget(format!(
-                    "\"{name}\" is ambiguous: it starts {}; give more digits",
-                    ids.join(", ")
-                )))
-            }
-        }
-    }
-
-    /// The set of revisions that `target` means, given what is `applied` now.
-    fn target_set(&self, target: &Target, applied: &RevSet) -> Result<RevSet, EngineError> {
-        let mut set = match &target.anchor {
-            None => applied.clone(),
-            Some(Anchor::Heads) => self.migrations.iter().map(|m| m.revision).collect(),
-            Some(Anchor::Base) => BTreeSet::new(),
-            Some(Anchor::Revision(name)) => self.closure([self.resolve(name)?]),
-            Some(Anchor::LabelHead(label)) => {
-                let labelled = self
-                    .migrations
-                    .iter()
-                    .find(|m| m.branch_labels.contains(&label.as_str()))
-                    .ok_or_else(|| {
-                        let labels = self
-                            .migrations
-                            .iter()
-                            .flat_map(|m| m.branch_labels.iter().copied());
-                        EngineError::UnknownTarget(
-                            match migrate_core::similar::closest(label, labels) {
-                                Some(c) => {
-                                    format!("no branch label \"{label}\": did you mean {c}?")
-                                }
-                                None => format!("no branch label \"{label}\""),
-                            },
-                        )
-                    })?;
-                let heads = self.migrations.heads().into_iter().filter(|h| {
-                    h.revision == labelled.revision
-                        || self.closure([*h]).contains(labelled.revision)
-                });
-                self.closure(heads)
-            }
-        };
-        let order: Vec<&'static str> = self.migrations.iter().map(|m| m.revision).collect();
-        let n = target.steps.unsigned_abs() as usize;
-        if target.steps > 0 {
-            let above: Vec<&str> = order.iter().copied().filter(|r| !set.contains(r)).collect();
-            if above.len() < n {
-                return Err(EngineError::UnknownTarget(format!(
-                    "\"{target}\" goes {n} migration(s) up, but only {} are above it",
-                    above.len()
-                )));
-            }
-            set.extend(&above[..n]);
-        } else if target.steps < 0 {
-            let below: Vec<&str> = order.iter().copied().filter(|r| set.contains(r)).collect();
-            if below.len() < n {
-                return Err(EngineError::UnknownTarget(format!(
-                    "\"{target}\" goes {n} migration(s) down, but only {} are applied below it",
-                    below.len()
-                )));
-            }
-            for r in &below[below.len() - n..] {
-                set.remove(r);
-            }
-        }
-        Ok(set)
-    }
-
-    fn parse(target: &str) -> Result<Target, EngineError> {
-        Target::parse(target).map_err(|e| EngineError::UnknownTarget(e.to_string()))
-    }
-
     /// The database's state: current heads, pending migrations, applied migrations edited
     /// since they ran. Changes nothing.
     pub fn status(&mut self) -> Result<Status, EngineError> {
         let current = self.current()?;
-        let applied = self.applied_set(&current)?;
+        let applied = self.migrations.applied_set(&current)?;
         let pending = self
             .migrations
             .iter()
@@ -583,15 +420,15 @@ impl<'m> Engine<'m> {
     /// parents before children. Every pending migration is checked and rendered before the
     /// first one runs. Cheap when nothing is pending: one query, no lock, no transaction.
     pub fn upgrade_to(&mut self, target: &str) -> Result<Vec<Applied>, EngineError> {
-        let target = Self::parse(target)?;
+        let target = parse_target(target)?;
         if target.anchor.is_none() && target.steps < 0 {
             return Err(EngineError::UnknownTarget(format!(
                 "upgrade goes up: \"{target}\" is a downgrade target"
             )));
         }
         let current = self.current()?;
-        let applied = self.applied_set(&current)?;
-        let wanted = self.target_set(&target, &applied)?;
+        let applied = self.migrations.applied_set(&current)?;
+        let wanted = self.migrations.target_set(&target, &applied)?;
         if wanted.is_subset(&applied) {
             return Ok(Vec::new());
         }
@@ -602,7 +439,9 @@ impl<'m> Engine<'m> {
             .and_then(|()| self.read_applied())
             .and_then(|applied| {
                 self.verify(&applied)?;
-                let steps = self.plan_upgrade(&applied, &wanted)?;
+                let steps = self
+                    .migrations
+                    .plan_upgrade(self.dialect(), &applied, &wanted)?;
                 self.execute(steps, Direction::Upgrade)
             });
         self.conclude(result)
@@ -610,27 +449,7 @@ impl<'m> Engine<'m> {
 
     fn read_applied(&mut self) -> Result<RevSet, EngineError> {
         let current = self.current()?;
-        self.applied_set(&current)
-    }
-
-    fn plan_upgrade(
-        &mut self,
-        applied: &RevSet,
-        wanted: &RevSet,
-    ) -> Result<Vec<Step>, EngineError> {
-        let mut state = Schema::new();
-        let mut steps = Vec::new();
-        for m in self.migrations.iter() {
-            if !applied.contains(m.revision) && !wanted.contains(m.revision) {
-                continue;
-            }
-            let ops = (m.upgrade)();
-            if !applied.contains(m.revision) {
-                steps.push(self.step(m, &state, ops.clone())?);
-            }
-            replay(&mut state, m, &ops)?;
-        }
-        Ok(steps)
+        self.migrations.applied_set(&current)
     }
 
     /// Downgrades every applied migration, back to an empty version table.
@@ -644,15 +463,15 @@ impl<'m> Engine<'m> {
     /// migration stops the plan with nothing changed. A target that is not applied is
     /// refused: a downgrade only goes back.
     pub fn downgrade_to(&mut self, target: &str) -> Result<Vec<Applied>, EngineError> {
-        let target = Self::parse(target)?;
+        let target = parse_target(target)?;
         if target.anchor.is_none() && target.steps > 0 {
             return Err(EngineError::UnknownTarget(format!(
                 "downgrade goes down: \"{target}\" is an upgrade target"
             )));
         }
         let current = self.current()?;
-        let applied = self.applied_set(&current)?;
-        let keep = self.target_set(&target, &applied)?;
+        let applied = self.migrations.applied_set(&current)?;
+        let keep = self.migrations.target_set(&target, &applied)?;
         if let Some(r) = self
             .migrations
             .iter()
@@ -673,40 +492,12 @@ impl<'m> Engine<'m> {
             .and_then(|()| self.read_applied())
             .and_then(|applied| {
                 self.verify(&applied)?;
-                let steps = self.plan_downgrade(&applied, &keep)?;
+                let steps = self
+                    .migrations
+                    .plan_downgrade(self.dialect(), &applied, &keep)?;
                 self.execute(steps, Direction::Downgrade)
             });
         self.conclude(result)
-    }
-
-    fn plan_downgrade(
-        &mut self,
-        applied: &RevSet,
-        keep: &RevSet,
-    ) -> Result<Vec<Step>, EngineError> {
-        // The schema before each applied migration, in topological order.
-        let mut state = Schema::new();
-        let mut undo: Vec<(&'static Migration, Schema, Vec<Op>)> = Vec::new();
-        for m in self
-            .migrations
-            .iter()
-            .filter(|m| applied.contains(m.revision))
-        {
-            let ops = (m.upgrade)();
-            let before = state.clone();
-            replay(&mut state, m, &ops)?;
-            if !keep.contains(m.revision) {
-                undo.push((m, before, ops));
-            }
-        }
-        let mut steps = Vec::new();
-        for (m, before, ops) in undo.into_iter().rev() {
-            let down = downgrade_ops(m, &before, &ops)?;
-            let mut after_up = before;
-            replay(&mut after_up, m, &ops)?;
-            steps.push(self.step(m, &after_up, down)?);
-        }
-        Ok(steps)
     }
 
     /// Sets the version table to `target` without running any migration (Alembic's
@@ -714,14 +505,14 @@ impl<'m> Engine<'m> {
     /// version table is emptied first, even when it holds revisions these migrations do not
     /// know. Returns the new heads.
     pub fn stamp(&mut self, target: &str, purge: bool) -> Result<Vec<&'static str>, EngineError> {
-        let target = Self::parse(target)?;
+        let target = parse_target(target)?;
         let applied = if purge {
             BTreeSet::new()
         } else {
             let current = self.current()?;
-            self.applied_set(&current)?
+            self.migrations.applied_set(&current)?
         };
-        let set = self.target_set(&target, &applied)?;
+        let set = self.migrations.target_set(&target, &applied)?;
         self.ensure_tables()?;
         let result = self
             .lock()
@@ -731,7 +522,7 @@ impl<'m> Engine<'m> {
                 let started = Instant::now();
                 self.conn
                     .batch_execute(&catalog::delete_all(d, &self.config.version_table))?;
-                for r in self.heads_of(&set) {
+                for r in self.migrations.heads_of(&set) {
                     let ins = catalog::insert_row(
                         d,
                         &self.config.version_table,
@@ -751,7 +542,7 @@ impl<'m> Engine<'m> {
                 Ok(Vec::new())
             });
         self.conclude(result)?;
-        Ok(self.heads_of(&set))
+        Ok(self.migrations.heads_of(&set))
     }
 
     fn read_stamp_base(&mut self, purge: bool) -> Result<RevSet, EngineError> {
@@ -760,32 +551,6 @@ impl<'m> Engine<'m> {
         } else {
             self.read_applied()
         }
-    }
-
-    /// Renders `ops` of migration `m` against the schema `before` them.
-    fn step(
-        &self,
-        m: &'static Migration,
-        before: &Schema,
-        ops: Vec<Op>,
-    ) -> Result<Step, EngineError> {
-        let statements = render(self.dialect(), before, &ops).map_err(|source| match source {
-            RenderError::Schema(source) => EngineError::Invalid {
-                revision: m.revision,
-                file: m.file,
-                source: Box::new(source),
-            },
-            other => EngineError::Render {
-                revision: m.revision,
-                file: m.file,
-                source: Box::new(other),
-            },
-        })?;
-        Ok(Step {
-            migration: m,
-            statements,
-            ops,
-        })
     }
 
     /// Takes the migration lock and, in [`TransactionMode::PerRun`], opens the run's

@@ -14,7 +14,9 @@ pub mod engine;
 pub mod inverse;
 pub mod migration;
 pub mod naming;
+pub mod offline;
 pub mod op;
+pub mod plan;
 pub mod schema;
 pub mod table;
 

@@ -1,0 +1,251 @@
+//! Planning: what a target means and which steps reach it, without a database.
+//!
+//! The engine ([`crate::engine`]) plans against the revisions read from the version table;
+//! offline SQL ([`crate::offline`]) plans against the revisions named on the command line.
+//! Every step is rendered here, before anything runs.
+
+use std::collections::BTreeSet;
+
+use migrate_core::target::{Anchor, Target};
+
+use crate::dialect::{render, Dialect, RenderError, Statement};
+use crate::engine::{downgrade_ops, replay, EngineError};
+use crate::migration::{Migration, Migrations};
+use crate::op::Op;
+use crate::schema::Schema;
+
+/// A set of revision ids.
+pub(crate) type RevSet = BTreeSet<&'static str>;
+
+/// One migration's planned work: rendered before anything runs.
+pub(crate) struct Step {
+    /// The migration.
+    pub(crate) migration: &'static Migration,
+    /// Its statements, for the planned direction.
+    pub(crate) statements: Vec<Statement>,
+    /// The ops they were rendered from.
+    pub(crate) ops: Vec<Op>,
+}
+
+/// Parses a target, as an [`EngineError::UnknownTarget`] when it does not parse.
+pub(crate) fn parse_target(target: &str) -> Result<Target, EngineError> {
+    Target::parse(target).map_err(|e| EngineError::UnknownTarget(e.to_string()))
+}
+
+impl Migrations {
+    /// Revisions applied to the database: the current heads and all their ancestors.
+    /// Refuses a head these migrations do not know.
+    pub(crate) fn applied_set(&self, heads: &[String]) -> Result<RevSet, EngineError> {
+        let mut roots = Vec::new();
+        for h in heads {
+            let m = self.get(h).ok_or_else(|| EngineError::UnknownRevision {
+                revision: h.clone(),
+            })?;
+            roots.push(m);
+        }
+        Ok(self.closure(roots))
+    }
+
+    /// The given migrations and all of their ancestors (parents and `depends_on`).
+    pub(crate) fn closure(&self, roots: impl IntoIterator<Item = &'static Migration>) -> RevSet {
+        let mut set = BTreeSet::new();
+        let mut stack: Vec<&'static Migration> = roots.into_iter().collect();
+        while let Some(m) = stack.pop() {
+            if set.insert(m.revision) {
+                stack.extend(
+                    m.down_revisions
+                        .iter()
+                        .chain(m.depends_on)
+                        .filter_map(|p| self.get(p)),
+                );
+            }
+        }
+        set
+    }
+
+    /// The revisions of `set` that no other revision of `set` names as a parent: what the
+    /// version table holds when exactly `set` is applied.
+    pub(crate) fn heads_of(&self, set: &RevSet) -> Vec<&'static str> {
+        self.iter()
+            .filter(|m| set.contains(m.revision))
+            .filter(|m| {
+                !self
+                    .iter()
+                    .any(|c| set.contains(c.revision) && c.down_revisions.contains(&m.revision))
+            })
+            .map(|m| m.revision)
+            .collect()
+    }
+
+    /// The migration that `name` means: a revision id, a unique prefix of one, or a branch
+    /// label. An unknown name suggests the closest id; an ambiguous prefix lists the
+    /// candidates.
+    pub fn resolve(&self, name: &str) -> Result<&'static Migration, EngineError> {
+        if let Some(m) = self.get(name) {
+            return Ok(m);
+        }
+        if let Some(m) = self.iter().find(|m| m.branch_labels.contains(&name)) {
+            return Ok(m);
+        }
+        let matches: Vec<&'static Migration> = self
+            .iter()
+            .filter(|m| !name.is_empty() && m.revision.starts_with(name))
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok(one),
+            [] => {
+                let candidates = self
+                    .iter()
+                    .map(|m| m.revision)
+                    .chain(self.iter().flat_map(|m| m.branch_labels.iter().copied()));
+                Err(EngineError::UnknownTarget(
+                    match migrate_core::similar::closest(name, candidates) {
+                        Some(c) => format!("no revision \"{name}\": did you mean {c}?"),
+                        None => format!("no revision or branch label \"{name}\""),
+                    },
+                ))
+            }
+            many => {
+                let ids: Vec<&str> = many.iter().map(|m| m.revision).collect();
+                Err(EngineError::UnknownTarget(format!(
+                    "\"{name}\" is ambiguous: it starts {}; give more digits",
+                    ids.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// The set of revisions that `target` means, given what is `applied` now.
+    pub(crate) fn target_set(
+        &self,
+        target: &Target,
+        applied: &RevSet,
+    ) -> Result<RevSet, EngineError> {
+        let mut set = match &target.anchor {
+            None => applied.clone(),
+            Some(Anchor::Heads) => self.iter().map(|m| m.revision).collect(),
+            Some(Anchor::Base) => BTreeSet::new(),
+            Some(Anchor::Revision(name)) => self.closure([self.resolve(name)?]),
+            Some(Anchor::LabelHead(label)) => {
+                let labelled = self
+                    .iter()
+                    .find(|m| m.branch_labels.contains(&label.as_str()))
+                    .ok_or_else(|| {
+                        let labels = self.iter().flat_map(|m| m.branch_labels.iter().copied());
+                        EngineError::UnknownTarget(
+                            match migrate_core::similar::closest(label, labels) {
+                                Some(c) => {
+                                    format!("no branch label \"{label}\": did you mean {c}?")
+                                }
+                                None => format!("no branch label \"{label}\""),
+                            },
+                        )
+                    })?;
+                let heads = self.heads().into_iter().filter(|h| {
+                    h.revision == labelled.revision
+                        || self.closure([*h]).contains(labelled.revision)
+                });
+                self.closure(heads)
+            }
+        };
+        let order: Vec<&'static str> = self.iter().map(|m| m.revision).collect();
+        let n = target.steps.unsigned_abs() as usize;
+        if target.steps > 0 {
+            let above: Vec<&str> = order.iter().copied().filter(|r| !set.contains(r)).collect();
+            if above.len() < n {
+                return Err(EngineError::UnknownTarget(format!(
+                    "\"{target}\" goes {n} migration(s) up, but only {} are above it",
+                    above.len()
+                )));
+            }
+            set.extend(&above[..n]);
+        } else if target.steps < 0 {
+            let below: Vec<&str> = order.iter().copied().filter(|r| set.contains(r)).collect();
+            if below.len() < n {
+                return Err(EngineError::UnknownTarget(format!(
+                    "\"{target}\" goes {n} migration(s) down, but only {} are applied below it",
+                    below.len()
+                )));
+            }
+            for r in &below[below.len() - n..] {
+                set.remove(r);
+            }
+        }
+        Ok(set)
+    }
+
+    pub(crate) fn plan_upgrade(
+        &self,
+        d: Dialect,
+        applied: &RevSet,
+        wanted: &RevSet,
+    ) -> Result<Vec<Step>, EngineError> {
+        let mut state = Schema::new();
+        let mut steps = Vec::new();
+        for m in self.iter() {
+            if !applied.contains(m.revision) && !wanted.contains(m.revision) {
+                continue;
+            }
+            let ops = (m.upgrade)();
+            if !applied.contains(m.revision) {
+                steps.push(self.step(d, m, &state, ops.clone())?);
+            }
+            replay(&mut state, m, &ops)?;
+        }
+        Ok(steps)
+    }
+
+    pub(crate) fn plan_downgrade(
+        &self,
+        d: Dialect,
+        applied: &RevSet,
+        keep: &RevSet,
+    ) -> Result<Vec<Step>, EngineError> {
+        // The schema before each applied migration, in topological order.
+        let mut state = Schema::new();
+        let mut undo: Vec<(&'static Migration, Schema, Vec<Op>)> = Vec::new();
+        for m in self.iter().filter(|m| applied.contains(m.revision)) {
+            let ops = (m.upgrade)();
+            let before = state.clone();
+            replay(&mut state, m, &ops)?;
+            if !keep.contains(m.revision) {
+                undo.push((m, before, ops));
+            }
+        }
+        let mut steps = Vec::new();
+        for (m, before, ops) in undo.into_iter().rev() {
+            let down = downgrade_ops(m, &before, &ops)?;
+            let mut after_up = before;
+            replay(&mut after_up, m, &ops)?;
+            steps.push(self.step(d, m, &after_up, down)?);
+        }
+        Ok(steps)
+    }
+
+    /// Renders `ops` of migration `m` against the schema `before` them.
+    pub(crate) fn step(
+        &self,
+        d: Dialect,
+        m: &'static Migration,
+        before: &Schema,
+        ops: Vec<Op>,
+    ) -> Result<Step, EngineError> {
+        let statements = render(d, before, &ops).map_err(|source| match source {
+            RenderError::Schema(source) => EngineError::Invalid {
+                revision: m.revision,
+                file: m.file,
+                source: Box::new(source),
+            },
+            other => EngineError::Render {
+                revision: m.revision,
+                file: m.file,
+                source: Box::new(other),
+            },
+        })?;
+        Ok(Step {
+            migration: m,
+            statements,
+            ops,
+        })
+    }
+}
