@@ -70,6 +70,33 @@ pub struct Config {
     pub allow_edited: bool,
 }
 
+impl Config {
+    /// The version table: one row per current head.
+    pub fn version_table_def(&self) -> Table {
+        Table::new(&self.version_table)
+            .column(Column::new("revision", Type::Varchar(64)).primary_key())
+    }
+
+    /// The history table: one row per applied step.
+    pub fn history_table_def(&self) -> Table {
+        Table::new(&self.history_table)
+            .column(
+                Column::new("id", Type::Integer)
+                    .primary_key()
+                    .autoincrement(),
+            )
+            .column(Column::new("revision", Type::Varchar(64)).not_null())
+            .column(Column::new("direction", Type::Varchar(16)).not_null())
+            .column(Column::new("checksum", Type::Varchar(32)).not_null())
+            .column(
+                Column::new("applied_at", Type::Timestamp)
+                    .not_null()
+                    .server_default(DefaultValue::sql("CURRENT_TIMESTAMP")),
+            )
+            .column(Column::new("duration_ms", Type::BigInt).not_null())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -127,6 +154,16 @@ pub enum EngineError {
     /// The target names no revision (or an ambiguous prefix), or cannot be reached.
     #[error("{0} (nothing was changed)")]
     UnknownTarget(String),
+    /// A migration cannot be printed as SQL (offline mode): it has a Rust data step.
+    #[error("migration {revision} ({file}) has the data step \"{step}\", which runs Rust code and cannot be printed as SQL: run it against the database (without --sql); nothing was printed")]
+    Offline {
+        /// The migration.
+        revision: &'static str,
+        /// Its file.
+        file: &'static str,
+        /// The data step's name.
+        step: &'static str,
+    },
     /// An applied migration was edited after it ran.
     #[error("migration {} ({}) was edited after it ran on this database (checksum {} then, {} now): undo the edit and put the change in a new migration, or allow it explicitly (`--allow-edited`, `Config::allow_edited`) if it changes nothing on a database; nothing was changed", .0.revision, .0.file, .0.recorded, .0.current)]
     Edited(Box<Edited>),
@@ -210,13 +247,16 @@ pub fn checksum(ops: &[Op]) -> String {
 
 /// Which way a step goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
+pub enum Direction {
+    /// Applying migrations.
     Upgrade,
+    /// Undoing migrations.
     Downgrade,
 }
 
 impl Direction {
-    fn name(self) -> &'static str {
+    /// `upgrade` or `downgrade`.
+    pub fn name(self) -> &'static str {
         match self {
             Direction::Upgrade => "upgrade",
             Direction::Downgrade => "downgrade",
@@ -239,6 +279,23 @@ pub struct Engine<'m> {
     migrations: &'m Migrations,
     conn: Connection,
     config: Config,
+    observer: Option<Box<dyn FnMut(&Event<'_>) + 'm>>,
+}
+
+/// What a running engine reports, in order, to the observer given to [`Engine::observe`].
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A migration starts.
+    Started {
+        /// The migration.
+        migration: &'static Migration,
+        /// Which way.
+        direction: Direction,
+    },
+    /// A statement of the current migration is about to run.
+    Statement(&'a crate::dialect::Statement),
+    /// The current migration ran and was recorded.
+    Finished(&'a Applied),
 }
 
 impl<'m> Engine<'m> {
@@ -248,6 +305,7 @@ impl<'m> Engine<'m> {
             migrations,
             conn,
             config: Config::default(),
+            observer: None,
         }
     }
 
@@ -260,6 +318,31 @@ impl<'m> Engine<'m> {
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = config;
         self
+    }
+
+    /// Calls `observer` as migrations start, run statements and finish: for progress lines
+    /// and `-v` statement logging.
+    ///
+    /// ```no_run
+    /// # use migrate_runtime::engine::{Engine, Event};
+    /// # static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::Migrations::__from_sorted(&[], "");
+    /// let mut engine = Engine::connect(&MIGRATIONS, "sqlite://shop.db")?.observe(|e| {
+    ///     if let Event::Finished(a) = e {
+    ///         println!("{} {} ({} ms)", a.direction, a.revision, a.duration_ms);
+    ///     }
+    /// });
+    /// engine.upgrade()?;
+    /// # Ok::<(), migrate_runtime::engine::EngineError>(())
+    /// ```
+    pub fn observe(mut self, observer: impl FnMut(&Event<'_>) + 'm) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
+    }
+
+    fn notify(&mut self, event: Event<'_>) {
+        if let Some(o) = self.observer.as_mut() {
+            o(&event);
+        }
     }
 
     /// The settings in use.
@@ -285,29 +368,6 @@ impl<'m> Engine<'m> {
         self.config.transaction == TransactionMode::PerRun
     }
 
-    fn version_table_def(&self) -> Table {
-        Table::new(&self.config.version_table)
-            .column(Column::new("revision", Type::Varchar(64)).primary_key())
-    }
-
-    fn history_table_def(&self) -> Table {
-        Table::new(&self.config.history_table)
-            .column(
-                Column::new("id", Type::Integer)
-                    .primary_key()
-                    .autoincrement(),
-            )
-            .column(Column::new("revision", Type::Varchar(64)).not_null())
-            .column(Column::new("direction", Type::Varchar(16)).not_null())
-            .column(Column::new("checksum", Type::Varchar(32)).not_null())
-            .column(
-                Column::new("applied_at", Type::Timestamp)
-                    .not_null()
-                    .server_default(DefaultValue::sql("CURRENT_TIMESTAMP")),
-            )
-            .column(Column::new("duration_ms", Type::BigInt).not_null())
-    }
-
     fn table_exists(&mut self, name: &str) -> Result<bool, EngineError> {
         let d = self.dialect();
         Ok(self.conn.query_count(&catalog::table_exists(d, name))? > 0)
@@ -315,7 +375,7 @@ impl<'m> Engine<'m> {
 
     fn ensure_tables(&mut self) -> Result<(), EngineError> {
         let d = self.dialect();
-        for def in [self.version_table_def(), self.history_table_def()] {
+        for def in [self.config.version_table_def(), self.config.history_table_def()] {
             if !self.table_exists(&def.name)? {
                 let stmts = render(d, &Schema::new(), &[Op::CreateTable(def)])
                     .expect("the engine's own tables always render");
@@ -617,8 +677,13 @@ impl<'m> Engine<'m> {
                     continue;
                 }
             }
+            self.notify(Event::Started {
+                migration: m,
+                direction,
+            });
             let started = Instant::now();
             for (i, s) in step.statements.iter().enumerate() {
+                self.notify(Event::Statement(s));
                 self.conn.run(s).map_err(|e| EngineError::Failed {
                     revision: m.revision,
                     file: m.file,
@@ -637,11 +702,13 @@ impl<'m> Engine<'m> {
             if per_step {
                 self.conn.batch_execute(catalog::end(true))?;
             }
-            ran.push(Applied {
+            let applied = Applied {
                 revision: m.revision,
                 direction: direction.name(),
                 duration_ms: started.elapsed().as_millis(),
-            });
+            };
+            self.notify(Event::Finished(&applied));
+            ran.push(applied);
         }
         Ok(ran)
     }

@@ -1,1 +1,173 @@
-//! Offline SQL.
+//! Offline SQL (`upgrade --sql`): the script a run would execute, printed instead of run,
+//! with no database connection, as Alembic's offline mode does.
+//!
+//! The script includes the engine's own bookkeeping: creating the version and history
+//! tables when it starts at base, moving the version table's heads after each migration,
+//! and a history row per migration, so that a database migrated by the script is in the
+//! same state as one migrated by the engine. On SQLite and PostgreSQL it is one
+//! transaction. A migration with a Rust data step cannot be printed: it is named in an
+//! error instead of being skipped.
+//!
+//! ```
+//! use migrate_runtime::dialect::Dialect;
+//! use migrate_runtime::engine::{Config, Direction};
+//! use migrate_runtime::offline::offline_sql;
+//! # use migrate_runtime::prelude::*;
+//! # fn up() -> Vec<Op> { vec![op::create_table(Table::new("users").column(Column::new("id", Type::Integer).primary_key()))] }
+//! # static SET: [Migration; 1] = [Migration { revision: "aaaa0001", down_revisions: &[], message: "users",
+//! #     branch_labels: &[], depends_on: &[], file: "v.rs", line: 1, upgrade: up, downgrade: Downgrade::Derived }];
+//! # static MIGRATIONS: Migrations = Migrations::__from_sorted(&SET, "");
+//! let sql = offline_sql(&MIGRATIONS, Dialect::Postgres, &Config::default(), Direction::Upgrade, "base:head")?;
+//! assert!(sql.contains("CREATE TABLE \"users\""));
+//! assert!(sql.contains("INSERT INTO \"migrate_version\""));
+//! # Ok::<(), migrate_runtime::engine::EngineError>(())
+//! ```
+
+use std::fmt::Write as _;
+
+use crate::column::Value;
+use crate::dialect::{catalog, render, Dialect, Statement};
+use crate::engine::{checksum, Config, Direction, EngineError};
+use crate::migration::Migrations;
+use crate::op::Op;
+use crate::plan::{parse_target, RevSet};
+use crate::schema::Schema;
+
+/// The SQL script that takes a database from `FROM` to `TO` (`range` is `FROM:TO`, or just
+/// `TO` for an upgrade from base), in `dialect`. A downgrade needs the `FROM` revision:
+/// there is no database to read it from.
+pub fn offline_sql(
+    migrations: &Migrations,
+    dialect: Dialect,
+    config: &Config,
+    direction: Direction,
+    range: &str,
+) -> Result<String, EngineError> {
+    let (from, to) = match range.split_once(':') {
+        Some((from, to)) => (from, to),
+        None if direction == Direction::Upgrade => ("base", range),
+        None => {
+            return Err(EngineError::UnknownTarget(format!(
+                "downgrade --sql needs FROM:TO (the revision the database is at, then the target), not \"{range}\""
+            )))
+        }
+    };
+    let from_set = migrations.target_set(&parse_target(from)?, &RevSet::new())?;
+    let to_set = migrations.target_set(&parse_target(to)?, &from_set)?;
+    let steps = match direction {
+        Direction::Upgrade => migrations.plan_upgrade(dialect, &from_set, &to_set)?,
+        Direction::Downgrade => {
+            if let Some(r) = to_set.difference(&from_set).next() {
+                return Err(EngineError::UnknownTarget(format!(
+                    "\"{to}\" is not below \"{from}\": {r} is not applied there; a downgrade only goes back"
+                )));
+            }
+            migrations.plan_downgrade(dialect, &from_set, &to_set)?
+        }
+    };
+    for step in &steps {
+        if let Some(Statement::Data { step: data, .. }) = step
+            .statements
+            .iter()
+            .find(|s| matches!(s, Statement::Data { .. }))
+        {
+            return Err(EngineError::Offline {
+                revision: step.migration.revision,
+                file: step.migration.file,
+                step: data.name,
+            });
+        }
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "-- {} {from} -> {to} ({dialect}), generated offline",
+        direction.name()
+    );
+    let transactional = dialect != Dialect::Mysql;
+    if transactional {
+        out.push_str("BEGIN;\n");
+    }
+    if from_set.is_empty() && direction == Direction::Upgrade {
+        out.push('\n');
+        let tables = [config.version_table_def(), config.history_table_def()];
+        let ops: Vec<Op> = tables.into_iter().map(Op::CreateTable).collect();
+        let statements = render(dialect, &Schema::new(), &ops)
+            .expect("the engine's own tables always render");
+        write_statements(&mut out, &statements);
+    }
+    let mut applied = from_set;
+    for step in &steps {
+        let m = step.migration;
+        let parents = if m.down_revisions.is_empty() {
+            "<base>".to_owned()
+        } else {
+            m.down_revisions.join(", ")
+        };
+        let _ = match direction {
+            Direction::Upgrade => writeln!(
+                out,
+                "\n-- Running upgrade {parents} -> {}: {}",
+                m.revision, m.message
+            ),
+            Direction::Downgrade => writeln!(
+                out,
+                "\n-- Running downgrade {} -> {parents}: {}",
+                m.revision, m.message
+            ),
+        };
+        write_statements(&mut out, &step.statements);
+        let old_heads = migrations.heads_of(&applied);
+        match direction {
+            Direction::Upgrade => applied.insert(m.revision),
+            Direction::Downgrade => applied.remove(m.revision),
+        };
+        let new_heads = migrations.heads_of(&applied);
+        let table = &config.version_table;
+        for gone in old_heads.iter().filter(|h| !new_heads.contains(h)) {
+            let _ = writeln!(
+                out,
+                "{};",
+                catalog::delete_eq(dialect, table, "revision", gone)
+            );
+        }
+        for new in new_heads.iter().filter(|h| !old_heads.contains(h)) {
+            let row = vec![Value::from(*new)];
+            let _ = writeln!(
+                out,
+                "{};",
+                catalog::insert_row(dialect, table, &["revision"], row)
+            );
+        }
+        let history = catalog::insert_row(
+            dialect,
+            &config.history_table,
+            &["revision", "direction", "checksum", "duration_ms"],
+            vec![
+                Value::from(m.revision),
+                Value::from(direction.name()),
+                Value::from(checksum(&(m.upgrade)())),
+                Value::Int(0),
+            ],
+        );
+        let _ = writeln!(out, "{history};");
+    }
+    if transactional {
+        out.push_str("\nCOMMIT;\n");
+    }
+    Ok(out)
+}
+
+fn write_statements(out: &mut String, statements: &[Statement]) {
+    for s in statements {
+        match s {
+            Statement::AssertZero { failure, .. } => {
+                let _ = writeln!(out, "-- must return 0, else: {failure}\n{s}");
+            }
+            _ => {
+                let _ = writeln!(out, "{s}");
+            }
+        }
+    }
+}
