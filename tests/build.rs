@@ -17,7 +17,9 @@ const LEN: usize = 300;
 
 /// A deterministic, well-spread 48-bit id for migration `i`: splitmix64 of the index.
 fn revision_id(i: usize) -> String {
-    let mut z = (i as u64).wrapping_add(0x5EED_0000).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut z = (i as u64)
+        .wrapping_add(0x5EED_0000)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
@@ -74,7 +76,11 @@ fn main() {
         writeln!(out, "    pub use self::Valid as revision_{id};").unwrap();
         if i > 0 {
             let parent = &ids[i - 1];
-            writeln!(out, "    pub use self::Valid as down_revision_{parent}_of_{id};").unwrap();
+            writeln!(
+                out,
+                "    pub use self::Valid as down_revision_{parent}_of_{id};"
+            )
+            .unwrap();
         }
     }
     out.push_str("}\n");

@@ -8,7 +8,8 @@
 //!
 //! [`upgrade_ddl`] and [`downgrade_ddl`] give the same work as plain statements, rendered
 //! directly from the ops over a replayed [`Schema`]: the baseline a benchmark runs in one
-//! transaction to compare the engine with.
+//! transaction to compare the engine with ([`upgrade_steps`] and [`downgrade_steps`] keep
+//! them grouped per migration).
 
 use migrate_runtime::dialect::{render, Dialect, Statement};
 use migrate_runtime::inverse::derive_downgrade;
@@ -29,10 +30,19 @@ fn upgrades() -> Vec<Vec<Op>> {
 ///
 /// When an op does not render (a bug in the chain or the renderer).
 pub fn upgrade_ddl(dialect: Dialect) -> Vec<Statement> {
+    upgrade_steps(dialect).concat()
+}
+
+/// [`upgrade_ddl`], one list of statements per migration.
+///
+/// # Panics
+///
+/// When an op does not render (a bug in the chain or the renderer).
+pub fn upgrade_steps(dialect: Dialect) -> Vec<Vec<Statement>> {
     let mut schema = Schema::new();
     let mut out = Vec::new();
     for ops in upgrades() {
-        out.extend(render(dialect, &schema, &ops).expect("the chain renders"));
+        out.push(render(dialect, &schema, &ops).expect("the chain renders"));
         for op in &ops {
             schema.apply(op).expect("the chain replays");
         }
@@ -48,6 +58,15 @@ pub fn upgrade_ddl(dialect: Dialect) -> Vec<Statement> {
 ///
 /// When a downgrade cannot be derived or rendered (a bug in the chain or the runtime).
 pub fn downgrade_ddl(dialect: Dialect) -> Vec<Statement> {
+    downgrade_steps(dialect).concat()
+}
+
+/// [`downgrade_ddl`], one list of statements per migration (the last migration's first).
+///
+/// # Panics
+///
+/// When a downgrade cannot be derived or rendered (a bug in the chain or the runtime).
+pub fn downgrade_steps(dialect: Dialect) -> Vec<Vec<Statement>> {
     let mut states = vec![Schema::new()];
     let ups = upgrades();
     for ops in &ups {
@@ -60,7 +79,7 @@ pub fn downgrade_ddl(dialect: Dialect) -> Vec<Statement> {
     let mut out = Vec::new();
     for (i, ops) in ups.iter().enumerate().rev() {
         let down = derive_downgrade(&states[i], ops).expect("the chain is reversible");
-        out.extend(render(dialect, &states[i + 1], &down).expect("the downgrade renders"));
+        out.push(render(dialect, &states[i + 1], &down).expect("the downgrade renders"));
     }
     out
 }
@@ -94,13 +113,23 @@ mod tests {
         for d in Dialect::ALL {
             let up = upgrade_ddl(d);
             let down = downgrade_ddl(d);
+            assert_eq!(upgrade_steps(d).len(), LEN);
+            assert_eq!(downgrade_steps(d).len(), LEN);
             // One statement per op on every dialect (ADD COLUMN of a nullable column needs
             // no SQLite rebuild).
             assert_eq!(up.len(), LEN, "{d:?}: {up:#?}");
             assert_eq!(down.len(), LEN, "{d:?}: {down:#?}");
             assert!(up[0].sql().starts_with("CREATE TABLE"), "{}", up[0].sql());
-            assert!(up[LEN - 1].sql().starts_with("CREATE INDEX"), "{}", up[LEN - 1].sql());
-            assert!(down[LEN - 1].sql().starts_with("DROP TABLE"), "{}", down[LEN - 1].sql());
+            assert!(
+                up[LEN - 1].sql().starts_with("CREATE INDEX"),
+                "{}",
+                up[LEN - 1].sql()
+            );
+            assert!(
+                down[LEN - 1].sql().starts_with("DROP TABLE"),
+                "{}",
+                down[LEN - 1].sql()
+            );
         }
     }
 }

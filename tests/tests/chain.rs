@@ -15,7 +15,9 @@ fn table_exists(db: &mut TestDb, table: &str) -> bool {
 /// The revisions in the engine's version table, read through the test's own connection.
 fn version_table(db: &mut TestDb) -> Vec<String> {
     let sql = catalog::select_values(db.dialect(), "migrate_version", "revision");
-    db.conn().query_strings(&sql).expect("read the version table")
+    db.conn()
+        .query_strings(&sql)
+        .expect("read the version table")
 }
 
 fn round_trip(backend: Backend) {
