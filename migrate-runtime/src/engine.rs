@@ -279,8 +279,11 @@ pub struct Engine<'m> {
     migrations: &'m Migrations,
     conn: Connection,
     config: Config,
-    observer: Option<Box<dyn FnMut(&Event<'_>) + 'm>>,
+    observer: Option<Observer<'m>>,
 }
+
+/// The callback given to [`Engine::observe`].
+type Observer<'m> = Box<dyn FnMut(&Event<'_>) + 'm>;
 
 /// What a running engine reports, in order, to the observer given to [`Engine::observe`].
 #[derive(Debug)]
@@ -375,7 +378,10 @@ impl<'m> Engine<'m> {
 
     fn ensure_tables(&mut self) -> Result<(), EngineError> {
         let d = self.dialect();
-        for def in [self.config.version_table_def(), self.config.history_table_def()] {
+        for def in [
+            self.config.version_table_def(),
+            self.config.history_table_def(),
+        ] {
             if !self.table_exists(&def.name)? {
                 let stmts = render(d, &Schema::new(), &[Op::CreateTable(def)])
                     .expect("the engine's own tables always render");

@@ -5,6 +5,8 @@
 //! downgrades ([`inverse`]) and renders SQL for SQLite, PostgreSQL and MySQL ([`dialect`]).
 #![deny(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod column;
 pub mod connection;
 pub mod data;

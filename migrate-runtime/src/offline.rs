@@ -93,8 +93,8 @@ pub fn offline_sql(
         out.push('\n');
         let tables = [config.version_table_def(), config.history_table_def()];
         let ops: Vec<Op> = tables.into_iter().map(Op::CreateTable).collect();
-        let statements = render(dialect, &Schema::new(), &ops)
-            .expect("the engine's own tables always render");
+        let statements =
+            render(dialect, &Schema::new(), &ops).expect("the engine's own tables always render");
         write_statements(&mut out, &statements);
     }
     let mut applied = from_set;

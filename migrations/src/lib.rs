@@ -7,5 +7,7 @@
 
 use migrate_runtime::prelude::*;
 
+pub mod schema;
+
 /// Every migration of `versions/`, checked at compile time.
 pub static MIGRATIONS: Migrations = embed_migrations!("versions");

@@ -97,7 +97,7 @@ fn bad_input(backend: Backend) {
         "{text}"
     );
     let (succeeded, text) = cli(&db, &["sideways"]);
-    assert!(!succeeded && text.contains("usage:"), "{text}");
+    assert!(!succeeded && text.contains("Usage:"), "{text}");
     assert!(
         ok(&db, &["current"]).contains("at base"),
         "bad input changed nothing"

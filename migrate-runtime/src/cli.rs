@@ -1,0 +1,654 @@
+//! The command line: Alembic's verbs for a migrations crate, from one call in its `main`.
+//!
+//! ```no_run
+//! use migrate_runtime::prelude::*;
+//!
+//! static MIGRATIONS: Migrations = embed_migrations!("versions");
+//!
+//! fn main() -> std::process::ExitCode {
+//!     // `DATABASE_URL` (also from `.env`) or `--database-url`; else this default.
+//!     migrate_runtime::cli::run(&MIGRATIONS, "sqlite://app.db")
+//! }
+//! ```
+//!
+//! | verb | what it does |
+//! |------|--------------|
+//! | `upgrade [TARGET]` | applies migrations up to TARGET (default `heads`); `--sql` prints the script instead |
+//! | `downgrade TARGET` | undoes migrations down to TARGET; `--sql FROM:TO` prints the script |
+//! | `current` | the database's revision(s) |
+//! | `history [-r FROM:TO] [-i]` | the revisions, newest first; `-i` marks the database's |
+//! | `heads`, `branches` | the head revisions; the branch points |
+//! | `show REV` | one revision: parents, file, ops |
+//! | `stamp TARGET [--purge]` | sets the version table without running anything |
+//! | `check` | exit 1 unless the database is at head with no applied migration edited |
+//! | `revision -m MSG` | writes a new migration file on the current head |
+//! | `merge -m MSG [REVS]` | writes a migration merging the heads |
+//!
+//! Targets: `head`, `base`, an id or unique prefix, a branch label, `label@head`, `+N`, `-N`,
+//! `<rev>+N`. `-v` prints each SQL statement as it runs. Exit codes: 0 done, 1 failed (the
+//! message says what state the database is in), 2 bad usage. A password in a URL never
+//! appears in the output.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::connection::{dialect_of_url, redact_url};
+use crate::dialect::Dialect;
+use crate::engine::{Config, Direction, Engine, EngineError, Event, TransactionMode};
+use crate::migration::{Downgrade, Migration, Migrations};
+use crate::offline::offline_sql;
+use crate::plan::parse_target;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Runs this crate's embedded migrations (Alembic's verbs).",
+    long_about = None,
+    after_help = "Targets: head, base, an id or unique prefix, a branch label, label@head, +N, -N, <rev>+N."
+)]
+struct Cli {
+    /// The database URL: sqlite://path, postgres://..., mysql://... [default: DATABASE_URL, from the environment or .env]
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Print each SQL statement as it runs (and more detail in listings).
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Commit each migration with its version update, instead of the whole run at once.
+    #[arg(long, global = true)]
+    per_migration: bool,
+    /// Run although an applied migration was edited since it ran.
+    #[arg(long, global = true)]
+    allow_edited: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Apply migrations up to TARGET (default: every head).
+    Upgrade {
+        /// Where to go: head, an id or prefix, label@head, +N, <rev>+N. With --sql: FROM:TO.
+        #[arg(default_value = "heads", allow_negative_numbers = true)]
+        target: String,
+        #[command(flatten)]
+        offline: Offline,
+    },
+    /// Undo migrations down to TARGET (base, an id or prefix, -N).
+    Downgrade {
+        /// Where to go. With --sql: FROM:TO.
+        #[arg(allow_negative_numbers = true)]
+        target: String,
+        #[command(flatten)]
+        offline: Offline,
+    },
+    /// Show the database's current revision(s).
+    Current,
+    /// List revisions, newest first.
+    History {
+        /// Only the revisions above FROM up to TO (FROM:TO; either side may be empty).
+        #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
+        range: Option<String>,
+        /// Mark the database's current revision(s) (connects to the database).
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+    /// Show the head revision(s).
+    Heads,
+    /// Show the branch points: revisions with more than one child.
+    Branches,
+    /// Show one revision: parents, labels, file and ops.
+    Show {
+        /// An id, unique prefix or branch label.
+        rev: String,
+    },
+    /// Set the version table to TARGET without running any migration.
+    Stamp {
+        /// The revision the database's schema is already at.
+        #[arg(allow_negative_numbers = true)]
+        target: String,
+        /// Empty the version table first, even of revisions this build does not know.
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Exit 1 unless the database is at head and no applied migration was edited.
+    Check,
+    /// Write a new, empty migration file on the current head.
+    Revision {
+        /// What the migration does.
+        #[arg(short, long)]
+        message: String,
+        /// The parent revision (default: the single head).
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
+        /// A branch label for the new revision.
+        #[arg(long, value_name = "LABEL")]
+        branch_label: Vec<String>,
+        /// A revision that must be applied first, without being a parent.
+        #[arg(long, value_name = "REV")]
+        depends_on: Vec<String>,
+    },
+    /// Write a migration that merges heads (default: all of them).
+    Merge {
+        /// What the merge joins.
+        #[arg(short, long)]
+        message: String,
+        /// The revisions to merge (default: every head of the versions folder).
+        revs: Vec<String>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct Offline {
+    /// Print the SQL instead of running it (no connection needed).
+    #[arg(long)]
+    sql: bool,
+    /// The dialect for --sql (default: from the URL's scheme).
+    #[arg(long, value_enum, requires = "sql")]
+    dialect: Option<DialectArg>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum DialectArg {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl From<DialectArg> for Dialect {
+    fn from(d: DialectArg) -> Dialect {
+        match d {
+            DialectArg::Sqlite => Dialect::Sqlite,
+            DialectArg::Postgres => Dialect::Postgres,
+            DialectArg::Mysql => Dialect::Mysql,
+        }
+    }
+}
+
+/// Runs the command line of `std::env::args()` over `migrations`, with `default_url` when
+/// neither `--database-url` nor `DATABASE_URL` (environment or `.env`) gives one.
+pub fn run(migrations: &Migrations, default_url: &str) -> ExitCode {
+    run_from(migrations, default_url, std::env::args_os())
+}
+
+/// [`run`] with explicit arguments (the first is the program name).
+pub fn run_from<I, T>(migrations: &Migrations, default_url: &str, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let _ = dotenvy::dotenv();
+    let url = cli
+        .database_url
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .unwrap_or_else(|| default_url.to_owned());
+    let mut out = Output::new(cli.verbose);
+    match execute(migrations, &cli, &url, &mut out) {
+        Ok(code) => code,
+        Err(message) => {
+            out.error(&message.replace(&url, &redact_url(&url)));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Terminal output: colour only on a terminal (and not with `NO_COLOR`).
+struct Output {
+    colour: bool,
+    verbose: bool,
+}
+
+impl Output {
+    fn new(verbose: bool) -> Self {
+        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Output { colour, verbose }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn error(&self, message: &str) {
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let label = if colour {
+            "\x1b[1;31merror\x1b[0m"
+        } else {
+            "error"
+        };
+        eprintln!("{label}: {message}");
+    }
+}
+
+fn engine<'m>(migrations: &'m Migrations, cli: &Cli, url: &str) -> Result<Engine<'m>, EngineError> {
+    let config = Config {
+        transaction: if cli.per_migration {
+            TransactionMode::PerMigration
+        } else {
+            TransactionMode::PerRun
+        },
+        allow_edited: cli.allow_edited,
+        ..Config::default()
+    };
+    Ok(Engine::connect(migrations, url)?.with_config(config))
+}
+
+fn execute(
+    migrations: &Migrations,
+    cli: &Cli,
+    url: &str,
+    out: &mut Output,
+) -> Result<ExitCode, String> {
+    let shown = redact_url(url);
+    let err = |e: EngineError| e.to_string();
+    match &cli.command {
+        Command::Upgrade { target, offline } | Command::Downgrade { target, offline } => {
+            let direction = match cli.command {
+                Command::Upgrade { .. } => Direction::Upgrade,
+                _ => Direction::Downgrade,
+            };
+            if offline.sql {
+                let dialect = offline
+                    .dialect
+                    .map_or_else(|| dialect_of_url(url), Dialect::from);
+                let config = Config::default();
+                let sql =
+                    offline_sql(migrations, dialect, &config, direction, target).map_err(err)?;
+                print!("{sql}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let verbose = out.verbose;
+            let colour = out.colour;
+            let painter = Output { colour, verbose };
+            let engine = engine(migrations, cli, url).map_err(err)?;
+            let mut engine = engine.observe(move |e| match e {
+                Event::Started { .. } => {}
+                Event::Statement(s) => {
+                    if verbose {
+                        println!("    {}", painter.paint("2", &s.to_string()));
+                    }
+                }
+                Event::Finished(a) => {
+                    let m = migrations.get(a.revision);
+                    let verb = painter.paint(
+                        if a.direction == "upgrade" { "32" } else { "33" },
+                        &format!("{:9}", a.direction),
+                    );
+                    println!(
+                        "{verb} {} {} ({} ms)",
+                        a.revision,
+                        m.map_or("", |m| m.message),
+                        a.duration_ms
+                    );
+                }
+            });
+            let ran = match direction {
+                Direction::Upgrade => engine.upgrade_to(target),
+                Direction::Downgrade => engine.downgrade_to(target),
+            }
+            .map_err(err)?;
+            let now = engine.current().map_err(err)?;
+            if ran.is_empty() {
+                println!("nothing to do: {shown} is {}", describe(migrations, &now));
+            } else {
+                println!("{shown} is now {}", describe(migrations, &now));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Current => {
+            let mut engine = engine(migrations, cli, url).map_err(err)?;
+            let heads = engine.current().map_err(err)?;
+            if heads.is_empty() {
+                println!("{shown}: at base (no migration applied)");
+            }
+            for h in &heads {
+                match migrations.get(h) {
+                    Some(m) => println!("{}", line(migrations, m, out, cli.verbose)),
+                    None => println!("{h} (unknown to this build: migrated by a newer one?)"),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History {
+            range,
+            indicate_current,
+        } => {
+            let current = if *indicate_current {
+                engine(migrations, cli, url)
+                    .and_then(|mut e| e.current())
+                    .map_err(err)?
+            } else {
+                Vec::new()
+            };
+            let shown_set = match range {
+                Some(r) => {
+                    let (from, to) = r.split_once(':').unwrap_or((r.as_str(), ""));
+                    let from = if from.is_empty() { "base" } else { from };
+                    let to = if to.is_empty() { "heads" } else { to };
+                    let none = Default::default();
+                    let lower = migrations
+                        .target_set(&parse_target(from).map_err(err)?, &none)
+                        .map_err(err)?;
+                    let upper = migrations
+                        .target_set(&parse_target(to).map_err(err)?, &none)
+                        .map_err(err)?;
+                    Some((lower, upper))
+                }
+                None => None,
+            };
+            for m in migrations.iter().rev() {
+                if let Some((lower, upper)) = &shown_set {
+                    if lower.contains(m.revision) || !upper.contains(m.revision) {
+                        continue;
+                    }
+                }
+                let mut text = history_line(migrations, m, out);
+                if current.iter().any(|c| c == m.revision) {
+                    text.push_str(&out.paint("1", " (current)"));
+                }
+                println!("{text}");
+                if cli.verbose {
+                    println!("    {}", display_file(migrations, m));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Heads => {
+            for m in migrations.heads() {
+                println!("{}", line(migrations, m, out, cli.verbose));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Branches => {
+            for m in migrations.iter() {
+                let children = children(migrations, m);
+                if children.len() > 1 {
+                    println!("{} (branchpoint) {}", m.revision, m.message);
+                    for c in children {
+                        println!("  -> {} {}", c.revision, c.message);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { rev } => {
+            let m = migrations.resolve(rev).map_err(err)?;
+            print!("{}", show(migrations, m));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stamp { target, purge } => {
+            let mut engine = engine(migrations, cli, url).map_err(err)?;
+            let heads = engine.stamp(target, *purge).map_err(err)?;
+            let heads: Vec<String> = heads.iter().map(|h| (*h).to_owned()).collect();
+            println!("stamped: {shown} is now {}", describe(migrations, &heads));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check => {
+            let mut engine = engine(migrations, cli, url).map_err(err)?;
+            let status = engine.status().map_err(err)?;
+            if status.is_up_to_date() {
+                println!("ok: {shown} is {}", describe(migrations, &status.current));
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut text = format!("{shown} is {}", describe(migrations, &status.current));
+            if !status.pending.is_empty() {
+                let _ = write!(text, "\n{} migration(s) not applied:", status.pending.len());
+                for m in &status.pending {
+                    let _ = write!(text, "\n  {} {}", m.revision, m.message);
+                }
+            }
+            if !status.edited.is_empty() {
+                let _ = write!(text, "\napplied migration(s) edited since they ran:");
+                for e in &status.edited {
+                    let _ = write!(text, "\n  {} ({})", e.revision, e.file);
+                }
+            }
+            out.error(&text);
+            Ok(ExitCode::from(1))
+        }
+        Command::Revision {
+            message,
+            head,
+            branch_label,
+            depends_on,
+        } => {
+            let path = write_revision(
+                Path::new(migrations.dir()),
+                message,
+                head.as_deref(),
+                branch_label,
+                depends_on,
+            )?;
+            println!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge { message, revs } => {
+            let path = write_merge(Path::new(migrations.dir()), message, revs)?;
+            println!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `at revision a0b1c2d3e4f5 (head)` or `at base (no migration applied)`.
+fn describe(migrations: &Migrations, heads: &[String]) -> String {
+    if heads.is_empty() {
+        return "at base (no migration applied)".into();
+    }
+    let at_head = migrations
+        .heads()
+        .iter()
+        .all(|h| heads.iter().any(|c| c == h.revision));
+    format!(
+        "at revision {}{}",
+        heads.join(" + "),
+        if at_head { " (head)" } else { "" }
+    )
+}
+
+fn children(migrations: &Migrations, m: &Migration) -> Vec<&'static Migration> {
+    migrations
+        .iter()
+        .filter(|c| c.down_revisions.contains(&m.revision))
+        .collect()
+}
+
+/// The migration's file, relative to the crate (`versions/...rs`) when it can be.
+fn display_file(migrations: &Migrations, m: &Migration) -> String {
+    let dir = Path::new(migrations.dir());
+    let base = dir.parent().unwrap_or(dir);
+    let file = Path::new(m.file);
+    let shown = file.strip_prefix(base).unwrap_or(file);
+    format!("{}:{}", shown.display(), m.line)
+}
+
+/// `a0b1c2d3e4f5 (head) merge display_name and orders index`.
+fn line(migrations: &Migrations, m: &Migration, out: &Output, verbose: bool) -> String {
+    let mut s = out.paint("1", m.revision);
+    if children(migrations, m).is_empty() {
+        s.push_str(" (head)");
+    }
+    if !m.message.is_empty() {
+        s.push(' ');
+        s.push_str(m.message);
+    }
+    if verbose {
+        let _ = write!(s, "\n    {}", display_file(migrations, m));
+    }
+    s
+}
+
+/// Alembic's history line: `parents -> rev (head) (mergepoint), message`.
+fn history_line(migrations: &Migrations, m: &Migration, out: &Output) -> String {
+    let parents = if m.down_revisions.is_empty() {
+        "<base>".to_owned()
+    } else {
+        m.down_revisions.join(", ")
+    };
+    let mut s = format!("{parents} -> {}", out.paint("1", m.revision));
+    let children = children(migrations, m);
+    if children.is_empty() {
+        s.push_str(" (head)");
+    }
+    if children.len() > 1 {
+        s.push_str(" (branchpoint)");
+    }
+    if m.is_merge() {
+        s.push_str(" (mergepoint)");
+    }
+    for l in m.branch_labels {
+        let _ = write!(s, " ({l})");
+    }
+    let _ = write!(s, ", {}", m.message);
+    s
+}
+
+fn show(migrations: &Migrations, m: &Migration) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Revision: {}", m.revision);
+    let parents = if m.down_revisions.is_empty() {
+        "<base>".to_owned()
+    } else {
+        m.down_revisions.join(", ")
+    };
+    let _ = writeln!(s, "Parent: {parents}");
+    let kids: Vec<&str> = children(migrations, m).iter().map(|c| c.revision).collect();
+    if !kids.is_empty() {
+        let _ = writeln!(s, "Children: {}", kids.join(", "));
+    }
+    if !m.branch_labels.is_empty() {
+        let _ = writeln!(s, "Branch labels: {}", m.branch_labels.join(", "));
+    }
+    if !m.depends_on.is_empty() {
+        let _ = writeln!(s, "Depends on: {}", m.depends_on.join(", "));
+    }
+    let _ = writeln!(s, "File: {}", display_file(migrations, m));
+    let _ = writeln!(s, "Message: {}", m.message);
+    let _ = writeln!(s, "Upgrade:");
+    for op in (m.upgrade)() {
+        let _ = writeln!(s, "  {}", op.describe());
+    }
+    let _ = writeln!(
+        s,
+        "Downgrade: {}",
+        match m.downgrade {
+            Downgrade::Derived => "derived from the upgrade",
+            Downgrade::Explicit(_) => "written by hand",
+        }
+    );
+    if let Downgrade::Explicit(f) = m.downgrade {
+        for op in f() {
+            let _ = writeln!(s, "  {}", op.describe());
+        }
+    }
+    s
+}
+
+fn scan(dir: &Path) -> Result<Vec<migrate_core::Revision>, String> {
+    migrate_core::scan::scan_dir(dir).map_err(|e| e.to_string())
+}
+
+/// Writes a new migration on `head` (default: the single head of the folder).
+fn write_revision(
+    dir: &Path,
+    message: &str,
+    head: Option<&str>,
+    branch_labels: &[String],
+    depends_on: &[String],
+) -> Result<PathBuf, String> {
+    let revisions = scan(dir)?;
+    let graph = migrate_core::Graph::new(revisions.clone());
+    let parents = match head {
+        Some(h) => match graph.resolve_prefix(h) {
+            Ok(r) => vec![r.id.clone()],
+            Err(e) => return Err(format!("--head {h}: {e}")),
+        },
+        None => {
+            let heads: Vec<String> = graph.heads().iter().map(|r| r.id.clone()).collect();
+            if heads.len() > 1 {
+                return Err(format!(
+                    "the versions folder has {} heads ({}): merge them first (`merge -m \"merge heads\"`), or pick one with --head",
+                    heads.len(),
+                    heads.join(", ")
+                ));
+            }
+            heads
+        }
+    };
+    let mut deps = Vec::new();
+    for d in depends_on {
+        match graph.resolve_prefix(d) {
+            Ok(r) => deps.push(r.id.clone()),
+            Err(e) => return Err(format!("--depends-on {d}: {e}")),
+        }
+    }
+    write_new(
+        dir,
+        &revisions,
+        message,
+        parents,
+        branch_labels.to_vec(),
+        deps,
+    )
+}
+
+/// Writes a migration merging `revs` (default: every head of the folder).
+fn write_merge(dir: &Path, message: &str, revs: &[String]) -> Result<PathBuf, String> {
+    let revisions = scan(dir)?;
+    let graph = migrate_core::Graph::new(revisions.clone());
+    let parents: Vec<String> = if revs.is_empty() {
+        graph.heads().iter().map(|r| r.id.clone()).collect()
+    } else {
+        let mut ids = Vec::new();
+        for r in revs {
+            match graph.resolve_prefix(r) {
+                Ok(rev) => ids.push(rev.id.clone()),
+                Err(e) => return Err(format!("{r}: {e}")),
+            }
+        }
+        ids
+    };
+    if parents.len() < 2 {
+        return Err(format!(
+            "nothing to merge: a merge needs two or more revisions, and {} {} given or found as heads",
+            parents.len(),
+            if parents.len() == 1 { "was" } else { "were" }
+        ));
+    }
+    write_new(dir, &revisions, message, parents, Vec::new(), Vec::new())
+}
+
+fn write_new(
+    dir: &Path,
+    existing: &[migrate_core::Revision],
+    message: &str,
+    parents: Vec<String>,
+    branch_labels: Vec<String>,
+    depends_on: Vec<String>,
+) -> Result<PathBuf, String> {
+    use migrate_core::scan;
+    let id = scan::new_revision_id(existing);
+    let text = scan::render_migration(&scan::NewMigration {
+        id: id.clone(),
+        parents,
+        message: message.to_owned(),
+        branch_labels,
+        depends_on,
+    });
+    let path = dir.join(scan::file_name(scan::today_utc(), &id, message));
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
