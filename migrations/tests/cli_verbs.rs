@@ -47,7 +47,7 @@ fn verbs(backend: Backend) {
     let url = db.url();
 
     // Listings need no database.
-    let history = ok(&url, &["history"]);
+    let history = ok(url, &["history"]);
     let lines: Vec<&str> = history.lines().collect();
     assert_eq!(lines.len(), 7, "{history}");
     assert!(
@@ -56,17 +56,17 @@ fn verbs(backend: Backend) {
     );
     assert!(lines[6].starts_with("<base> -> 1a2b3c4d5e6f"), "{history}");
     assert!(history.contains("c41d7e2a9f3b (branchpoint)"), "{history}");
-    let ranged = ok(&url, &["history", "-r", "9b2e:c41d"]);
+    let ranged = ok(url, &["history", "-r", "9b2e:c41d"]);
     assert_eq!(ranged.lines().count(), 1, "{ranged}");
-    assert!(ok(&url, &["history", "-v"])
+    assert!(ok(url, &["history", "-v"])
         .contains("versions/20250123_1a2b3c4d5e6f_initial_shop_schema.rs:"));
-    assert!(ok(&url, &["heads"]).starts_with("a0b1c2d3e4f5 (head)"));
-    let branches = ok(&url, &["branches"]);
+    assert!(ok(url, &["heads"]).starts_with("a0b1c2d3e4f5 (head)"));
+    let branches = ok(url, &["branches"]);
     assert!(
         branches.contains("c41d7e2a9f3b (branchpoint)") && branches.contains("-> 5d8e1f0a2b4c"),
         "{branches}"
     );
-    let show = ok(&url, &["show", "c41d"]);
+    let show = ok(url, &["show", "c41d"]);
     assert!(
         show.contains("Revision: c41d7e2a9f3b") && show.contains("Downgrade: written by hand"),
         "{show}"
@@ -77,42 +77,42 @@ fn verbs(backend: Backend) {
     );
 
     // check: not at head, exit 1 with the list.
-    let text = fails(&url, &["check"], 1, "7 migration(s) not applied");
+    let text = fails(url, &["check"], 1, "7 migration(s) not applied");
     assert!(text.contains("1a2b3c4d5e6f initial shop schema"), "{text}");
 
     // Relative steps.
-    let up = ok(&url, &["upgrade", "+2"]);
+    let up = ok(url, &["upgrade", "+2"]);
     assert!(
         up.contains("upgrade   1a2b3c4d5e6f") && up.contains("upgrade   3f9a1c2b7d10"),
         "{up}"
     );
-    assert!(ok(&url, &["current"]).contains("3f9a1c2b7d10"));
-    let verbose = ok(&url, &["-v", "upgrade", "9b2e+1"]);
+    assert!(ok(url, &["current"]).contains("3f9a1c2b7d10"));
+    let verbose = ok(url, &["-v", "upgrade", "9b2e+1"]);
     assert!(
         verbose.contains("    CREATE TABLE"),
         "-v prints statements: {verbose}"
     );
-    assert!(ok(&url, &["current"]).contains("c41d7e2a9f3b"));
-    ok(&url, &["downgrade", "-1"]);
-    assert!(ok(&url, &["current"]).contains("9b2e4d6f8a01"));
-    ok(&url, &["upgrade", "head"]);
-    let current = ok(&url, &["current", "-v"]);
+    assert!(ok(url, &["current"]).contains("c41d7e2a9f3b"));
+    ok(url, &["downgrade", "-1"]);
+    assert!(ok(url, &["current"]).contains("9b2e4d6f8a01"));
+    ok(url, &["upgrade", "head"]);
+    let current = ok(url, &["current", "-v"]);
     assert!(
         current.contains("a0b1c2d3e4f5 (head) merge display_name and orders index"),
         "{current}"
     );
-    assert!(ok(&url, &["check"]).starts_with("ok:"));
-    let marked = ok(&url, &["history", "-i"]);
+    assert!(ok(url, &["check"]).starts_with("ok:"));
+    let marked = ok(url, &["history", "-i"]);
     assert!(
         marked.lines().next().unwrap().ends_with("(current)"),
         "{marked}"
     );
 
     // stamp: moves the version table only.
-    ok(&url, &["stamp", "9b2e"]);
-    assert!(ok(&url, &["current"]).contains("9b2e4d6f8a01"));
-    ok(&url, &["stamp", "head"]);
-    assert!(ok(&url, &["check"]).starts_with("ok:"));
+    ok(url, &["stamp", "9b2e"]);
+    assert!(ok(url, &["current"]).contains("9b2e4d6f8a01"));
+    ok(url, &["stamp", "head"]);
+    assert!(ok(url, &["check"]).starts_with("ok:"));
     fails(
         &url,
         &["stamp", "ffff"],
@@ -121,18 +121,18 @@ fn verbs(backend: Backend) {
     );
 
     // Bad targets: exit 1, one line, nothing changed.
-    fails(&url, &["downgrade", "-9"], 1, "only 7 are applied");
+    fails(url, &["downgrade", "-9"], 1, "only 7 are applied");
     fails(
         &url,
         &["upgrade", "c41d7e2a9f3x"],
         1,
         "did you mean c41d7e2a9f3b?",
     );
-    fails(&url, &["downgrade", "+1"], 1, "is an upgrade target");
-    assert!(ok(&url, &["current"]).contains("a0b1c2d3e4f5"));
+    fails(url, &["downgrade", "+1"], 1, "is an upgrade target");
+    assert!(ok(url, &["current"]).contains("a0b1c2d3e4f5"));
 
-    ok(&url, &["downgrade", "base"]);
-    assert!(ok(&url, &["current"]).contains("at base"));
+    ok(url, &["downgrade", "base"]);
+    assert!(ok(url, &["current"]).contains("at base"));
 }
 
 #[cfg(feature = "sqlite")]
