@@ -114,7 +114,7 @@ fn verbs(backend: Backend) {
     ok(url, &["stamp", "head"]);
     assert!(ok(url, &["check"]).starts_with("ok:"));
     fails(
-        &url,
+        url,
         &["stamp", "ffff"],
         1,
         "no revision or branch label \"ffff\"",
@@ -123,7 +123,7 @@ fn verbs(backend: Backend) {
     // Bad targets: exit 1, one line, nothing changed.
     fails(url, &["downgrade", "-9"], 1, "only 7 are applied");
     fails(
-        &url,
+        url,
         &["upgrade", "c41d7e2a9f3x"],
         1,
         "did you mean c41d7e2a9f3b?",
