@@ -25,6 +25,7 @@
 pub mod check;
 pub mod graph;
 pub mod id;
+pub mod scan;
 pub mod similar;
 pub mod target;
 
