@@ -127,7 +127,9 @@ fn revision_and_merge_write_files_that_compile() {
     let v2 = s.keep_binary("shop-v2");
     let history = s.run(&v2, &["history"]);
     assert!(
-        history.starts_with(&format!("a0b1c2d3e4f5 -> {phone} (head), add phone to users")),
+        history.starts_with(&format!(
+            "a0b1c2d3e4f5 -> {phone} (head), add phone to users"
+        )),
         "{history}"
     );
 
@@ -138,7 +140,10 @@ fn revision_and_merge_write_files_that_compile() {
     ));
     let (built, stderr) = s.build();
     assert!(!built, "two heads must not compile");
-    assert!(stderr.contains("merge"), "the error suggests the merge: {stderr}");
+    assert!(
+        stderr.contains("merge"),
+        "the error suggests the merge: {stderr}"
+    );
 
     // The binary built before reads the folder, not only what it embeds: it can merge.
     let merge = written_id(&s.run(&v2, &["merge", "-m", "merge phone and archive"]));
