@@ -51,6 +51,54 @@ pub enum Type {
 }
 
 impl Type {
+    /// The diesel SQL type this type maps to in a `table!` definition (`Varchar`,
+    /// `Timestamptz`, ...). diesel's `Varchar` and `Text` are the same type, and it keeps
+    /// no length; a named enum maps to its own (custom) type name in `CamelCase`.
+    ///
+    /// ```
+    /// use migrate_runtime::column::Type;
+    /// assert_eq!(Type::Varchar(255).diesel_sql_type(), "Varchar");
+    /// assert_eq!(Type::Boolean.diesel_sql_type(), "Bool");
+    /// ```
+    pub fn diesel_sql_type(&self) -> String {
+        match self {
+            Type::Integer => "Integer".into(),
+            Type::BigInt => "BigInt".into(),
+            Type::SmallInt => "SmallInt".into(),
+            Type::Text => "Text".into(),
+            Type::Varchar(_) | Type::Char(_) => "Varchar".into(),
+            Type::Boolean => "Bool".into(),
+            Type::Float => "Float".into(),
+            Type::Double => "Double".into(),
+            Type::Numeric(..) => "Numeric".into(),
+            Type::Date => "Date".into(),
+            Type::Time => "Time".into(),
+            Type::Timestamp => "Timestamp".into(),
+            Type::TimestampTz => "Timestamptz".into(),
+            Type::Binary => "Binary".into(),
+            Type::Json => "Json".into(),
+            Type::Uuid => "Uuid".into(),
+            Type::Enum(e) => e
+                .name
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(|w| {
+                    let mut cs = w.chars();
+                    cs.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
+                        .unwrap_or_default()
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether two types are the same in diesel's eyes (a `table!` cannot tell `Text` from
+    /// `Varchar(50)`): what a comparison against models can check.
+    pub fn same_for_diesel(&self, other: &Type) -> bool {
+        let text = |t: &Type| matches!(t, Type::Text | Type::Varchar(_) | Type::Char(_));
+        (text(self) && text(other)) || self.diesel_sql_type() == other.diesel_sql_type()
+    }
+
     /// Whether the type is an integer type (can carry `autoincrement`).
     pub fn is_integer(&self) -> bool {
         matches!(self, Type::Integer | Type::BigInt | Type::SmallInt)
