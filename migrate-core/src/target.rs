@@ -239,3 +239,24 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// No input makes the parser panic; what parses prints back to an equal target.
+        #[test]
+        fn never_panics_and_round_trips(input in "\\PC{0,40}") {
+            if let Ok(t) = Target::parse(&input) {
+                prop_assert_eq!(Target::parse(&t.to_string()).unwrap(), t);
+            }
+        }
+
+        #[test]
+        fn target_like_inputs_never_panic(input in "[a-f0-9@+\\-:. ]{0,24}(head|base)?[+-]?[0-9]{0,25}") {
+            let _ = Target::parse(&input);
+        }
+    }
+}
