@@ -3,7 +3,8 @@
 //! ```no_run
 //! use migrate_runtime::prelude::*;
 //!
-//! static MIGRATIONS: Migrations = embed_migrations!("versions");
+//! # static MIGRATIONS: Migrations = Migrations::__from_sorted(&[], "");
+//! // static MIGRATIONS: Migrations = embed_migrations!("versions");
 //!
 //! fn main() -> std::process::ExitCode {
 //!     // `DATABASE_URL` (also from `.env`) or `--database-url`; else this default.

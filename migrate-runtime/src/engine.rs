@@ -508,7 +508,7 @@ impl<'m> Engine<'m> {
                 let steps = self
                     .migrations
                     .plan_upgrade(self.dialect(), &applied, &wanted)?;
-                self.execute(steps, Direction::Upgrade)
+                self.execute(steps, Direction::Upgrade, applied)
             });
         self.conclude(result)
     }
@@ -561,7 +561,7 @@ impl<'m> Engine<'m> {
                 let steps = self
                     .migrations
                     .plan_downgrade(self.dialect(), &applied, &keep)?;
-                self.execute(steps, Direction::Downgrade)
+                self.execute(steps, Direction::Downgrade, applied)
             });
         self.conclude(result)
     }
@@ -603,7 +603,8 @@ impl<'m> Engine<'m> {
                         (true, false) => "unstamp",
                         _ => continue,
                     };
-                    self.record(m, direction, &(m.upgrade)(), started)?;
+                    let rows = self.record_sql(m, direction, &(m.upgrade)(), started);
+                    self.conn.batch_execute(&rows.join(";\n"))?;
                 }
                 Ok(Vec::new())
             });
@@ -657,18 +658,27 @@ impl<'m> Engine<'m> {
             _ => self.conn.batch_execute(catalog::end(ok)),
         };
         if let Some(u) = catalog::unlock(d, &self.config.version_table, whole) {
-            self.conn.query_count(&u)?;
+            match d {
+                // RELEASE_LOCK returns a number; pg_advisory_unlock a boolean.
+                Dialect::Mysql => {
+                    self.conn.query_count(&u)?;
+                }
+                _ => self.conn.batch_execute(&u)?,
+            }
         }
         Ok(ended?)
     }
 
     /// Runs planned steps, recording each in the history table and moving the version
-    /// table's heads after it. Per migration, each step is its own transaction, and a step
-    /// another process ran meanwhile (SQLite has no lock between transactions) is skipped.
+    /// table's heads after it, both in one round trip per migration. `applied` is what the
+    /// database had when the plan was made (read under the lock). Per migration, each step
+    /// is its own transaction, and on SQLite (no lock between transactions) a step another
+    /// process ran meanwhile is skipped.
     fn execute(
         &mut self,
         steps: Vec<Step>,
         direction: Direction,
+        mut applied: RevSet,
     ) -> Result<Vec<Applied>, EngineError> {
         let d = self.dialect();
         let per_step = !self.whole_run() && d != Dialect::Mysql;
@@ -677,8 +687,10 @@ impl<'m> Engine<'m> {
             let m = step.migration;
             if per_step {
                 self.conn.batch_execute(catalog::begin(d))?;
-                let done = self.read_applied()?.contains(m.revision);
-                if done == (direction == Direction::Upgrade) {
+                if d == Dialect::Sqlite {
+                    applied = self.read_applied()?;
+                }
+                if applied.contains(m.revision) == (direction == Direction::Upgrade) {
                     self.conn.batch_execute(catalog::end(true))?;
                     continue;
                 }
@@ -703,11 +715,16 @@ impl<'m> Engine<'m> {
                 Direction::Upgrade => step.ops,
                 Direction::Downgrade => (m.upgrade)(),
             };
-            self.record(m, direction.name(), &upgrade_ops, started)?;
-            self.move_heads(m, direction)?;
+            let mut bookkeeping = self.record_sql(m, direction.name(), &upgrade_ops, started);
+            bookkeeping.extend(self.move_heads_sql(m, direction, &applied));
             if per_step {
-                self.conn.batch_execute(catalog::end(true))?;
+                bookkeeping.push(catalog::end(true).to_owned());
             }
+            self.conn.batch_execute(&bookkeeping.join(";\n"))?;
+            match direction {
+                Direction::Upgrade => applied.insert(m.revision),
+                Direction::Downgrade => applied.remove(m.revision),
+            };
             let applied = Applied {
                 revision: m.revision,
                 direction: direction.name(),
@@ -719,40 +736,46 @@ impl<'m> Engine<'m> {
         Ok(ran)
     }
 
-    /// Updates the version table after `m` ran: an upgrade replaces `m`'s parents by `m`;
-    /// a downgrade removes `m` and makes its parents heads again, unless a remaining head
-    /// already descends from one (a branch that stays applied).
-    fn move_heads(
-        &mut self,
+    /// The version-table statements after `m` ran, `applied` being the revisions applied
+    /// before it: an upgrade replaces `m`'s parents by `m`; a downgrade removes `m` and
+    /// makes each parent a head again unless another applied revision still builds on it
+    /// (a branch that stays applied).
+    fn move_heads_sql(
+        &self,
         m: &'static Migration,
         direction: Direction,
-    ) -> Result<(), EngineError> {
+        applied: &RevSet,
+    ) -> Vec<String> {
         let d = self.dialect();
-        let table = self.config.version_table.clone();
-        let remove: Vec<&str> = match direction {
-            Direction::Upgrade => m.down_revisions.to_vec(),
-            Direction::Downgrade => vec![m.revision],
-        };
-        for r in remove {
-            self.conn
-                .batch_execute(&catalog::delete_eq(d, &table, "revision", r))?;
-        }
-        let add: Vec<&str> = match direction {
-            Direction::Upgrade => vec![m.revision],
+        let table = &self.config.version_table;
+        let (remove, add): (Vec<&str>, Vec<&str>) = match direction {
+            Direction::Upgrade => (m.down_revisions.to_vec(), vec![m.revision]),
             Direction::Downgrade => {
-                let covered = self.read_applied()?;
-                m.down_revisions
+                let still_used = |p: &str| {
+                    self.migrations.iter().any(|r| {
+                        r.revision != m.revision
+                            && applied.contains(r.revision)
+                            && (r.down_revisions.contains(&p) || r.depends_on.contains(&p))
+                    })
+                };
+                let add = m
+                    .down_revisions
                     .iter()
                     .copied()
-                    .filter(|p| !covered.contains(p))
-                    .collect()
+                    .filter(|p| !still_used(p))
+                    .collect();
+                (vec![m.revision], add)
             }
         };
-        for r in add {
-            let ins = catalog::insert_row(d, &table, &["revision"], vec![Value::from(r)]);
-            self.conn.batch_execute(&ins)?;
-        }
-        Ok(())
+        let mut sql: Vec<String> = remove
+            .into_iter()
+            .map(|r| catalog::delete_eq(d, table, "revision", r))
+            .collect();
+        sql.extend(
+            add.into_iter()
+                .map(|r| catalog::insert_row(d, table, &["revision"], vec![Value::from(r)])),
+        );
+        sql
     }
 
     /// Commits (or rolls back) and releases the lock, and on failure says in the error
@@ -808,14 +831,15 @@ impl<'m> Engine<'m> {
         })
     }
 
-    fn record(
-        &mut self,
+    /// The history row for a step of `m`, with the checksum of its upgrade ops.
+    fn record_sql(
+        &self,
         m: &'static Migration,
         direction: &str,
         upgrade_ops: &[Op],
         started: Instant,
-    ) -> Result<(), EngineError> {
-        let ins = catalog::insert_row(
+    ) -> Vec<String> {
+        vec![catalog::insert_row(
             self.dialect(),
             &self.config.history_table,
             &["revision", "direction", "checksum", "duration_ms"],
@@ -825,9 +849,7 @@ impl<'m> Engine<'m> {
                 Value::from(checksum(upgrade_ops)),
                 Value::Int(started.elapsed().as_millis() as i64),
             ],
-        );
-        self.conn.batch_execute(&ins)?;
-        Ok(())
+        )]
     }
 }
 

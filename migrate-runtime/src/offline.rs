@@ -13,6 +13,7 @@
 //! use migrate_runtime::engine::{Config, Direction};
 //! use migrate_runtime::offline::offline_sql;
 //! # use migrate_runtime::prelude::*;
+//! # use migrate_runtime::Downgrade;
 //! # fn up() -> Vec<Op> { vec![op::create_table(Table::new("users").column(Column::new("id", Type::Integer).primary_key()))] }
 //! # static SET: [Migration; 1] = [Migration { revision: "aaaa0001", down_revisions: &[], message: "users",
 //! #     branch_labels: &[], depends_on: &[], file: "v.rs", line: 1, upgrade: up, downgrade: Downgrade::Derived }];

@@ -56,6 +56,16 @@ impl fmt::Display for SchemaError {
 
 impl std::error::Error for SchemaError {}
 
+/// Indexes and constraints have no order of their own: keep each kind sorted by name, so
+/// that equal schemas compare equal whatever order the ops added things in (an op followed
+/// by its inverse gives back an equal schema).
+fn sort_objects(t: &mut Table) {
+    t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+    t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
 fn hint(closest: &Option<String>) -> String {
     closest
         .as_ref()
@@ -191,29 +201,53 @@ impl Schema {
 
     /// Applies one op, or explains why it cannot apply (the schema is then unchanged).
     pub fn apply(&mut self, op: &Op) -> Result<(), SchemaError> {
-        let mut next = self.clone();
-        match next.apply_in_place(op) {
+        // Undo on failure without copying the whole schema: ops that change one existing
+        // table keep a copy of that table; creating, dropping and renaming tables check
+        // everything before they change anything; the rest copy the schema.
+        enum Undo {
+            Nothing,
+            Table(String, Table),
+            Schema(Box<Schema>),
+        }
+        let undo = match op {
+            Op::CreateTable(_)
+            | Op::DropTable { .. }
+            | Op::RenameTable { .. }
+            | Op::Execute(_)
+            | Op::DataStep(_) => Undo::Nothing,
+            Op::CreateEnum(_) | Op::DropEnum { .. } | Op::BulkInsert { .. } => {
+                Undo::Schema(Box::new(self.clone()))
+            }
+            _ => match op.table().and_then(|t| self.tables.get(t)) {
+                Some(t) => Undo::Table(t.name.clone(), t.clone()),
+                None => Undo::Nothing,
+            },
+        };
+        match self.apply_in_place(op) {
             Ok(()) => {
-                next.sort_objects();
-                *self = next;
+                let touched = match op {
+                    Op::RenameTable { to, .. } => Some(to.as_str()),
+                    _ => op.table(),
+                };
+                match touched.and_then(|t| self.tables.get_mut(t)) {
+                    Some(t) => sort_objects(t),
+                    None => self.tables.values_mut().for_each(sort_objects),
+                }
                 Ok(())
             }
-            Err(kind) => Err(SchemaError {
-                op: op.describe(),
-                kind,
-            }),
-        }
-    }
-
-    /// Indexes and constraints have no order of their own: keep each kind sorted by name,
-    /// so that equal schemas compare equal whatever order the ops added things in (an op
-    /// followed by its inverse gives back an equal schema).
-    fn sort_objects(&mut self) {
-        for t in self.tables.values_mut() {
-            t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-            t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
-            t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
-            t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            Err(kind) => {
+                match undo {
+                    Undo::Nothing => {}
+                    Undo::Table(name, table) => {
+                        self.tables.insert(name, table);
+                    }
+                    Undo::Schema(schema) => *self = *schema,
+                }
+                Err(SchemaError {
+                    op: op.describe(),
+                    kind,
+                })
+            }
         }
     }
 

@@ -102,9 +102,19 @@ pub fn lock(d: Dialect, version_table: &str, whole_run_transaction: bool) -> Opt
         )),
         Dialect::Mysql => Some(format!(
             "SELECT GET_LOCK({}, 3600)",
-            d.string_literal(&format!("migrate:{version_table}"))
+            mysql_lock_name(version_table)
         )),
     }
+}
+
+/// MySQL's lock names are global to the server: the name includes the database (hashed, as
+/// names are limited to 64 characters), so migrations of two databases never wait for each
+/// other.
+fn mysql_lock_name(version_table: &str) -> String {
+    format!(
+        "CONCAT('migrate:', SHA1(CONCAT(DATABASE(), '.', {})))",
+        Dialect::Mysql.string_literal(version_table)
+    )
 }
 
 /// Releases a session lock taken by [`lock`]; `None` where the lock ends with the
@@ -113,7 +123,7 @@ pub fn unlock(d: Dialect, version_table: &str, whole_run_transaction: bool) -> O
     match d {
         Dialect::Mysql => Some(format!(
             "SELECT RELEASE_LOCK({})",
-            d.string_literal(&format!("migrate:{version_table}"))
+            mysql_lock_name(version_table)
         )),
         Dialect::Postgres if !whole_run_transaction => Some(format!(
             "SELECT pg_advisory_unlock({})",
@@ -151,4 +161,308 @@ pub fn select_history(d: Dialect, history_table: &str) -> String {
 /// `DELETE FROM <table>`.
 pub fn delete_all(d: Dialect, table: &str) -> String {
     format!("DELETE FROM {}", d.quote(table))
+}
+
+// ---------------------------------------------------------------------------------------
+// Introspection ([`crate::introspect`]): every query's select list is [`text_columns`],
+// read with [`crate::connection::Connection::query_rows`].
+
+/// The select list `CAST(e0 AS TEXT) AS c0, ...`, padded with NULL columns up to
+/// [`crate::connection::ROW_COLUMNS`], that [`crate::connection::Connection::query_rows`]
+/// reads: every value arrives as text (or NULL) on every backend.
+///
+/// ```
+/// use migrate_runtime::dialect::{catalog, Dialect};
+/// let list = catalog::text_columns(Dialect::Mysql, &["TABLE_NAME"]);
+/// assert!(list.starts_with("CAST(TABLE_NAME AS CHAR) AS c0, CAST(NULL AS CHAR) AS c1"));
+/// ```
+pub fn text_columns(d: Dialect, exprs: &[&str]) -> String {
+    let ty = match d {
+        Dialect::Mysql => "CHAR",
+        Dialect::Sqlite | Dialect::Postgres => "TEXT",
+    };
+    assert!(exprs.len() <= crate::connection::ROW_COLUMNS);
+    (0..crate::connection::ROW_COLUMNS)
+        .map(|i| {
+            let e = exprs.get(i).copied().unwrap_or("NULL");
+            format!("CAST({e} AS {ty}) AS c{i}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// SQLite: every table (`c0` name, `c1` its `CREATE TABLE` text), internal ones excluded.
+pub fn sqlite_tables() -> String {
+    format!(
+        "SELECT {} FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        text_columns(Dialect::Sqlite, &["name", "sql"])
+    )
+}
+
+/// SQLite: every column of every table, in order (`c0` table, `c1` name, `c2` declared
+/// type, `c3` not null, `c4` default, `c5` position in the primary key, `c6` hidden or
+/// generated, `c7` position).
+pub fn sqlite_columns() -> String {
+    format!(
+        "SELECT {} FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid",
+        text_columns(
+            Dialect::Sqlite,
+            &[
+                "m.name",
+                "p.name",
+                "p.type",
+                "p.\"notnull\"",
+                "p.dflt_value",
+                "p.pk",
+                "p.hidden",
+                "p.cid",
+            ]
+        )
+    )
+}
+
+/// SQLite: the columns of every index made by `CREATE INDEX` (`c0` table, `c1` index,
+/// `c2` unique, `c3` position, `c4` column or NULL for an expression, `c5` the index's
+/// `CREATE INDEX` text, for its `WHERE`).
+pub fn sqlite_indexes() -> String {
+    format!(
+        "SELECT {} FROM sqlite_master m JOIN pragma_index_list(m.name) il \
+         JOIN pragma_index_info(il.name) ii \
+         LEFT JOIN sqlite_master x ON x.type = 'index' AND x.name = il.name \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND il.origin = 'c' \
+         ORDER BY m.name, il.name, ii.seqno",
+        text_columns(
+            Dialect::Sqlite,
+            &[
+                "m.name",
+                "il.name",
+                "il.\"unique\"",
+                "ii.seqno",
+                "ii.name",
+                "x.sql"
+            ]
+        )
+    )
+}
+
+/// PostgreSQL: the ordinary and partitioned tables of the current schema (`c0` name,
+/// `c1` comment).
+pub fn postgres_tables() -> String {
+    format!(
+        "SELECT {} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+         ORDER BY c.relname",
+        text_columns(
+            Dialect::Postgres,
+            &["c.relname", "obj_description(c.oid, 'pg_class')"]
+        )
+    )
+}
+
+/// PostgreSQL: every column of the current schema's tables, in order (`c0` table, `c1`
+/// name, `c2` `format_type`, `c3` `typtype`, `c4` type name, `c5` not null, `c6` identity,
+/// `c7` default expression, `c8` comment, `c9` generated).
+pub fn postgres_columns() -> String {
+    format!(
+        "SELECT {} FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+         AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
+        text_columns(
+            Dialect::Postgres,
+            &[
+                "c.relname",
+                "a.attname",
+                "format_type(a.atttypid, a.atttypmod)",
+                "t.typtype",
+                "t.typname",
+                "a.attnotnull",
+                "a.attidentity",
+                "pg_get_expr(d.adbin, d.adrelid)",
+                "col_description(a.attrelid, a.attnum)",
+                "a.attgenerated",
+            ]
+        )
+    )
+}
+
+/// PostgreSQL: primary key, unique, foreign key and check constraints of the current
+/// schema's tables, one row per column in key order (`c0` table, `c1` name, `c2`
+/// `contype`, `c3` position, `c4` column, `c5` referenced table, `c6` referenced column,
+/// `c7` `ON DELETE`, `c8` `ON UPDATE`, `c9` check expression).
+pub fn postgres_constraints() -> String {
+    format!(
+        "SELECT {} FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid \
+         JOIN pg_namespace n ON n.oid = cl.relnamespace \
+         LEFT JOIN LATERAL unnest(co.conkey) WITH ORDINALITY AS k(attnum, i) ON true \
+         LEFT JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum \
+         LEFT JOIN pg_class rc ON rc.oid = co.confrelid \
+         LEFT JOIN pg_attribute ra ON ra.attrelid = co.confrelid AND ra.attnum = co.confkey[k.i] \
+         WHERE n.nspname = current_schema() AND co.contype IN ('p', 'u', 'f', 'c') \
+         ORDER BY cl.relname, co.conname, k.i",
+        text_columns(
+            Dialect::Postgres,
+            &[
+                "cl.relname",
+                "co.conname",
+                "co.contype",
+                "k.i",
+                "a.attname",
+                "rc.relname",
+                "ra.attname",
+                "co.confdeltype",
+                "co.confupdtype",
+                "pg_get_expr(co.conbin, co.conrelid)",
+            ]
+        )
+    )
+}
+
+/// PostgreSQL: the key columns of every index of the current schema's tables that does not
+/// back a constraint (`c0` table, `c1` index, `c2` unique, `c3` position, `c4` column or
+/// NULL for an expression, `c5` partial index predicate).
+pub fn postgres_indexes() -> String {
+    format!(
+        "SELECT {} FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
+         JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+         LEFT JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, i) ON true \
+         LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum > 0 \
+         WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') AND k.i <= ix.indnkeyatts \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = ix.indexrelid \
+         AND co.conrelid = ix.indrelid AND co.contype IN ('p', 'u', 'x')) \
+         ORDER BY t.relname, i.relname, k.i",
+        text_columns(
+            Dialect::Postgres,
+            &[
+                "t.relname",
+                "i.relname",
+                "ix.indisunique",
+                "k.i",
+                "a.attname",
+                "pg_get_expr(ix.indpred, ix.indrelid)",
+            ]
+        )
+    )
+}
+
+/// PostgreSQL: the labels of the current schema's enum types, in order (`c0` type,
+/// `c1` label).
+pub fn postgres_enums() -> String {
+    format!(
+        "SELECT {} FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
+         JOIN pg_namespace n ON n.oid = t.typnamespace \
+         WHERE n.nspname = current_schema() ORDER BY t.typname, e.enumsortorder",
+        text_columns(Dialect::Postgres, &["t.typname", "e.enumlabel"])
+    )
+}
+
+/// MySQL: the server's version (MariaDB's contains `MariaDB`).
+pub fn mysql_version() -> String {
+    format!("SELECT {}", text_columns(Dialect::Mysql, &["VERSION()"]))
+}
+
+/// MySQL: the base tables of the current database (`c0` name, `c1` comment).
+pub fn mysql_tables() -> String {
+    format!(
+        "SELECT {} FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
+         AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+        text_columns(Dialect::Mysql, &["TABLE_NAME", "TABLE_COMMENT"])
+    )
+}
+
+/// MySQL: every column of the current database's tables, in order (`c0` table, `c1` name,
+/// `c2` `COLUMN_TYPE`, `c3` nullable, `c4` default, `c5` `EXTRA`, `c6` comment, `c7`
+/// position).
+pub fn mysql_columns() -> String {
+    format!(
+        "SELECT {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+         ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        text_columns(
+            Dialect::Mysql,
+            &[
+                "TABLE_NAME",
+                "COLUMN_NAME",
+                "COLUMN_TYPE",
+                "IS_NULLABLE",
+                "COLUMN_DEFAULT",
+                "EXTRA",
+                "COLUMN_COMMENT",
+                "ORDINAL_POSITION",
+            ]
+        )
+    )
+}
+
+/// MySQL: primary key, unique and foreign key constraints of the current database, one row
+/// per column in key order (`c0` table, `c1` name, `c2` type, `c3` position, `c4` column,
+/// `c5` referenced table, `c6` referenced column, `c7` `ON DELETE`, `c8` `ON UPDATE`).
+pub fn mysql_constraints() -> String {
+    format!(
+        "SELECT {} FROM information_schema.TABLE_CONSTRAINTS tc \
+         JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA \
+         AND k.TABLE_NAME = tc.TABLE_NAME AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
+         LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS rc \
+         ON rc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND rc.TABLE_NAME = tc.TABLE_NAME \
+         AND rc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
+         WHERE tc.CONSTRAINT_SCHEMA = DATABASE() \
+         AND tc.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY') \
+         ORDER BY tc.TABLE_NAME, tc.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+        text_columns(
+            Dialect::Mysql,
+            &[
+                "tc.TABLE_NAME",
+                "tc.CONSTRAINT_NAME",
+                "tc.CONSTRAINT_TYPE",
+                "k.ORDINAL_POSITION",
+                "k.COLUMN_NAME",
+                "k.REFERENCED_TABLE_NAME",
+                "k.REFERENCED_COLUMN_NAME",
+                "rc.DELETE_RULE",
+                "rc.UPDATE_RULE",
+            ]
+        )
+    )
+}
+
+/// MySQL: check constraints of the current database (`c0` table, `c1` name, `c2`
+/// condition, `c3` MariaDB's `LEVEL`: `Column` for a column's own check). MariaDB names
+/// checks per table, MySQL per database: the join follows the server.
+pub fn mysql_checks(mariadb: bool) -> String {
+    let (same_table, level) = if mariadb {
+        (" AND cc.TABLE_NAME = tc.TABLE_NAME", "cc.LEVEL")
+    } else {
+        ("", "NULL")
+    };
+    format!(
+        "SELECT {} FROM information_schema.TABLE_CONSTRAINTS tc \
+         JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA \
+         AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME{same_table} \
+         WHERE tc.CONSTRAINT_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK' \
+         ORDER BY tc.TABLE_NAME, tc.CONSTRAINT_NAME",
+        text_columns(
+            Dialect::Mysql,
+            &["tc.TABLE_NAME", "tc.CONSTRAINT_NAME", "cc.CHECK_CLAUSE", level]
+        )
+    )
+}
+
+/// MySQL: the columns of every index of the current database (`c0` table, `c1` index,
+/// `c2` non-unique, `c3` position, `c4` column or NULL for an expression).
+pub fn mysql_indexes() -> String {
+    format!(
+        "SELECT {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+         ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+        text_columns(
+            Dialect::Mysql,
+            &[
+                "TABLE_NAME",
+                "INDEX_NAME",
+                "NON_UNIQUE",
+                "SEQ_IN_INDEX",
+                "COLUMN_NAME",
+            ]
+        )
+    )
 }
