@@ -376,8 +376,19 @@ impl<'m> Engine<'m> {
         Ok(self.conn.query_count(&catalog::table_exists(d, name))? > 0)
     }
 
+    /// Creates the version and history tables when missing. Called under the migration
+    /// lock, so that concurrent first runs do not race; SQLite in per-migration mode has no
+    /// lock between transactions, so there it takes the write lock for this.
     fn ensure_tables(&mut self) -> Result<(), EngineError> {
         let d = self.dialect();
+        if d == Dialect::Sqlite && !self.whole_run() {
+            begin_transaction(&mut self.conn)?;
+            self.config.transaction = TransactionMode::PerRun;
+            let created = self.ensure_tables();
+            self.config.transaction = TransactionMode::PerMigration;
+            end_transaction(&mut self.conn, created.is_ok())?;
+            return created;
+        }
         for def in [
             self.config.version_table_def(),
             self.config.history_table_def(),
@@ -498,10 +509,10 @@ impl<'m> Engine<'m> {
         if wanted.is_subset(&applied) {
             return Ok(Vec::new());
         }
-        self.ensure_tables()?;
         // Re-read under the lock: another process may have done some of the work meanwhile.
         let result = self
             .lock()
+            .and_then(|()| self.ensure_tables())
             .and_then(|()| self.read_applied())
             .and_then(|applied| {
                 self.verify(&applied)?;
@@ -552,9 +563,9 @@ impl<'m> Engine<'m> {
         if applied.is_subset(&keep) {
             return Ok(Vec::new());
         }
-        self.ensure_tables()?;
         let result = self
             .lock()
+            .and_then(|()| self.ensure_tables())
             .and_then(|()| self.read_applied())
             .and_then(|applied| {
                 self.verify(&applied)?;
@@ -579,9 +590,9 @@ impl<'m> Engine<'m> {
             self.migrations.applied_set(&current)?
         };
         let set = self.migrations.target_set(&target, &applied)?;
-        self.ensure_tables()?;
         let result = self
             .lock()
+            .and_then(|()| self.ensure_tables())
             .and_then(|()| self.read_stamp_base(purge))
             .and_then(|applied| {
                 let d = self.dialect();
@@ -603,8 +614,9 @@ impl<'m> Engine<'m> {
                         (true, false) => "unstamp",
                         _ => continue,
                     };
-                    let rows = self.record_sql(m, direction, &(m.upgrade)(), started);
-                    self.conn.batch_execute(&rows.join(";\n"))?;
+                    let row = self.history_row(m, direction, &(m.upgrade)(), started);
+                    self.conn
+                        .batch_execute(&self.history_sql(vec![row]).join(";\n"))?;
                 }
                 Ok(Vec::new())
             });
@@ -626,7 +638,7 @@ impl<'m> Engine<'m> {
         let d = self.dialect();
         let whole = self.whole_run();
         if whole && d != Dialect::Mysql {
-            self.conn.batch_execute(catalog::begin(d))?;
+            begin_transaction(&mut self.conn)?;
         }
         if let Some(l) = catalog::lock(d, &self.config.version_table, whole) {
             let got = match d {
@@ -653,9 +665,9 @@ impl<'m> Engine<'m> {
         let ended = match d {
             Dialect::Mysql => Ok(()),
             // Per migration, a failed step's transaction is still open: roll it back.
-            _ if !whole && !ok => self.conn.batch_execute(catalog::end(false)).or(Ok(())),
+            _ if !whole && !ok => end_transaction(&mut self.conn, false).or(Ok(())),
             _ if !whole => Ok(()),
-            _ => self.conn.batch_execute(catalog::end(ok)),
+            _ => end_transaction(&mut self.conn, ok),
         };
         if let Some(u) = catalog::unlock(d, &self.config.version_table, whole) {
             match d {
@@ -682,16 +694,20 @@ impl<'m> Engine<'m> {
     ) -> Result<Vec<Applied>, EngineError> {
         let d = self.dialect();
         let per_step = !self.whole_run() && d != Dialect::Mysql;
+        // In one transaction nobody sees the version table until the commit: write it and
+        // the history once, at the end, instead of after every migration.
+        let deferred = self.whole_run() && d != Dialect::Mysql;
+        let mut history = Vec::new();
         let mut ran = Vec::new();
         for step in steps {
             let m = step.migration;
             if per_step {
-                self.conn.batch_execute(catalog::begin(d))?;
+                begin_transaction(&mut self.conn)?;
                 if d == Dialect::Sqlite {
                     applied = self.read_applied()?;
                 }
                 if applied.contains(m.revision) == (direction == Direction::Upgrade) {
-                    self.conn.batch_execute(catalog::end(true))?;
+                    end_transaction(&mut self.conn, true)?;
                     continue;
                 }
             }
@@ -715,12 +731,17 @@ impl<'m> Engine<'m> {
                 Direction::Upgrade => step.ops,
                 Direction::Downgrade => (m.upgrade)(),
             };
-            let mut bookkeeping = self.record_sql(m, direction.name(), &upgrade_ops, started);
-            bookkeeping.extend(self.move_heads_sql(m, direction, &applied));
-            if per_step {
-                bookkeeping.push(catalog::end(true).to_owned());
+            let row = self.history_row(m, direction.name(), &upgrade_ops, started);
+            if deferred {
+                history.push(row);
+            } else {
+                let mut bookkeeping = self.history_sql(vec![row]);
+                bookkeeping.extend(self.move_heads_sql(m, direction, &applied));
+                self.conn.batch_execute(&bookkeeping.join(";\n"))?;
+                if per_step {
+                    end_transaction(&mut self.conn, true)?;
+                }
             }
-            self.conn.batch_execute(&bookkeeping.join(";\n"))?;
             match direction {
                 Direction::Upgrade => applied.insert(m.revision),
                 Direction::Downgrade => applied.remove(m.revision),
@@ -732,6 +753,18 @@ impl<'m> Engine<'m> {
             };
             self.notify(Event::Finished(&applied));
             ran.push(applied);
+        }
+        if deferred && !history.is_empty() {
+            let table = &self.config.version_table;
+            let mut sql = vec![catalog::delete_all(d, table)];
+            sql.extend(
+                self.migrations
+                    .heads_of(&applied)
+                    .into_iter()
+                    .map(|r| catalog::insert_row(d, table, &["revision"], vec![Value::from(r)])),
+            );
+            sql.extend(self.history_sql(history));
+            self.conn.batch_execute(&sql.join(";\n"))?;
         }
         Ok(ran)
     }
@@ -832,24 +865,27 @@ impl<'m> Engine<'m> {
     }
 
     /// The history row for a step of `m`, with the checksum of its upgrade ops.
-    fn record_sql(
+    fn history_row(
         &self,
         m: &'static Migration,
         direction: &str,
         upgrade_ops: &[Op],
         started: Instant,
-    ) -> Vec<String> {
-        vec![catalog::insert_row(
-            self.dialect(),
-            &self.config.history_table,
-            &["revision", "direction", "checksum", "duration_ms"],
-            vec![
-                Value::from(m.revision),
-                Value::from(direction),
-                Value::from(checksum(upgrade_ops)),
-                Value::Int(started.elapsed().as_millis() as i64),
-            ],
-        )]
+    ) -> Vec<Value> {
+        vec![
+            Value::from(m.revision),
+            Value::from(direction),
+            Value::from(checksum(upgrade_ops)),
+            Value::Int(started.elapsed().as_millis() as i64),
+        ]
+    }
+
+    /// `INSERT`s of history rows (several rows per statement).
+    fn history_sql(&self, rows: Vec<Vec<Value>>) -> Vec<String> {
+        let columns: Vec<String> = ["revision", "direction", "checksum", "duration_ms"]
+            .map(String::from)
+            .to_vec();
+        crate::dialect::insert_sql(self.dialect(), &self.config.history_table, &columns, &rows)
     }
 }
 
@@ -899,4 +935,45 @@ pub(crate) fn replay(
         })?;
     }
     Ok(())
+}
+
+/// Starts a transaction through diesel's transaction manager (so that a data step's own
+/// `conn.transaction(..)` nests as a savepoint), with SQLite's `BEGIN IMMEDIATE`, which takes
+/// the write lock at once.
+fn begin_transaction(conn: &mut Connection) -> Result<(), ConnectionError> {
+    use diesel::connection::AnsiTransactionManager as Tm;
+    let sql = catalog::begin(conn.dialect());
+    let result = match conn {
+        #[cfg(feature = "sqlite")]
+        Connection::Sqlite(c) => Tm::begin_transaction_sql(c, sql),
+        #[cfg(feature = "postgres")]
+        Connection::Postgres(c) => Tm::begin_transaction_sql(c, sql),
+        #[cfg(feature = "mysql")]
+        Connection::Mysql(c) => Tm::begin_transaction_sql(c, sql),
+    };
+    result.map_err(|e| ConnectionError::Sql(e.to_string()))
+}
+
+/// Commits (`ok`) or rolls back the transaction [`begin_transaction`] started.
+fn end_transaction(conn: &mut Connection, ok: bool) -> Result<(), ConnectionError> {
+    use diesel::connection::{AnsiTransactionManager as Tm, TransactionManager};
+    fn end<C>(c: &mut C, ok: bool) -> diesel::QueryResult<()>
+    where
+        C: diesel::Connection<TransactionManager = Tm>,
+    {
+        if ok {
+            Tm::commit_transaction(c)
+        } else {
+            Tm::rollback_transaction(c)
+        }
+    }
+    let result = match conn {
+        #[cfg(feature = "sqlite")]
+        Connection::Sqlite(c) => end(c, ok),
+        #[cfg(feature = "postgres")]
+        Connection::Postgres(c) => end(c, ok),
+        #[cfg(feature = "mysql")]
+        Connection::Mysql(c) => end(c, ok),
+    };
+    result.map_err(|e| ConnectionError::Sql(e.to_string()))
 }

@@ -4,7 +4,7 @@
 //! offline SQL ([`crate::offline`]) plans against the revisions named on the command line.
 //! Every step is rendered here, before anything runs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use migrate_core::target::{Anchor, Target};
 
@@ -48,6 +48,8 @@ impl Migrations {
 
     /// The given migrations and all of their ancestors (parents and `depends_on`).
     pub(crate) fn closure(&self, roots: impl IntoIterator<Item = &'static Migration>) -> RevSet {
+        let by_id: HashMap<&str, &'static Migration> =
+            self.iter().map(|m| (m.revision, m)).collect();
         let mut set = BTreeSet::new();
         let mut stack: Vec<&'static Migration> = roots.into_iter().collect();
         while let Some(m) = stack.pop() {
@@ -56,7 +58,7 @@ impl Migrations {
                     m.down_revisions
                         .iter()
                         .chain(m.depends_on)
-                        .filter_map(|p| self.get(p)),
+                        .filter_map(|p| by_id.get(p).copied()),
                 );
             }
         }
@@ -66,13 +68,13 @@ impl Migrations {
     /// The revisions of `set` that no other revision of `set` names as a parent: what the
     /// version table holds when exactly `set` is applied.
     pub(crate) fn heads_of(&self, set: &RevSet) -> Vec<&'static str> {
-        self.iter()
+        let parents: HashSet<&str> = self
+            .iter()
             .filter(|m| set.contains(m.revision))
-            .filter(|m| {
-                !self
-                    .iter()
-                    .any(|c| set.contains(c.revision) && c.down_revisions.contains(&m.revision))
-            })
+            .flat_map(|m| m.down_revisions.iter().copied())
+            .collect();
+        self.iter()
+            .filter(|m| set.contains(m.revision) && !parents.contains(m.revision))
             .map(|m| m.revision)
             .collect()
     }

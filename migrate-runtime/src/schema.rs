@@ -206,7 +206,7 @@ impl Schema {
         // everything before they change anything; the rest copy the schema.
         enum Undo {
             Nothing,
-            Table(String, Table),
+            Table(String, Box<Table>),
             Schema(Box<Schema>),
         }
         let undo = match op {
@@ -219,7 +219,7 @@ impl Schema {
                 Undo::Schema(Box::new(self.clone()))
             }
             _ => match op.table().and_then(|t| self.tables.get(t)) {
-                Some(t) => Undo::Table(t.name.clone(), t.clone()),
+                Some(t) => Undo::Table(t.name.clone(), Box::new(t.clone())),
                 None => Undo::Nothing,
             },
         };
@@ -239,7 +239,7 @@ impl Schema {
                 match undo {
                     Undo::Nothing => {}
                     Undo::Table(name, table) => {
-                        self.tables.insert(name, table);
+                        self.tables.insert(name, *table);
                     }
                     Undo::Schema(schema) => *self = *schema,
                 }
