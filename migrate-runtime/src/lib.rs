@@ -15,6 +15,7 @@ pub mod diesel_source;
 pub mod engine;
 pub mod inverse;
 pub mod migration;
+pub mod models;
 pub mod naming;
 pub mod offline;
 pub mod op;
