@@ -108,11 +108,28 @@ enum Command {
     /// Set the version table to TARGET without running any migration.
     Stamp {
         /// The revision the database's schema is already at.
-        #[arg(allow_negative_numbers = true)]
-        target: String,
+        #[arg(allow_negative_numbers = true, required_unless_present = "from_diesel")]
+        target: Option<String>,
         /// Empty the version table first, even of revisions this build does not know.
         #[arg(long)]
         purge: bool,
+        /// Stamp at the imported revision matching what diesel's harness applied here.
+        #[arg(long, conflicts_with_all = ["target", "purge"])]
+        from_diesel: bool,
+    },
+    /// Import a folder of SQL migrations as migration files (diesel's, or numbered scripts).
+    Import {
+        /// diesel's migrations folder (`<version>_<name>/up.sql`, `down.sql`).
+        #[arg(
+            long,
+            value_name = "DIR",
+            conflicts_with = "sql",
+            required_unless_present = "sql"
+        )]
+        diesel: Option<PathBuf>,
+        /// A folder of `<number>_<name>.sql` scripts (and `<number>_<name>.down.sql`).
+        #[arg(long, value_name = "DIR")]
+        sql: Option<PathBuf>,
     },
     /// Exit 1 unless the database is at head and no applied migration was edited.
     Check,
@@ -390,9 +407,17 @@ fn execute(
             print!("{}", show(migrations, m));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Stamp { target, purge } => {
+        Command::Stamp {
+            target,
+            purge,
+            from_diesel,
+        } => {
             let mut engine = engine(migrations, cli, url).map_err(err)?;
-            let heads = engine.stamp(target, *purge).map_err(err)?;
+            let heads = match target {
+                Some(t) if !from_diesel => engine.stamp(t, *purge),
+                _ => engine.stamp_from_diesel(),
+            }
+            .map_err(err)?;
             let heads: Vec<String> = heads.iter().map(|h| (*h).to_owned()).collect();
             println!("stamped: {shown} is now {}", describe(migrations, &heads));
             Ok(ExitCode::SUCCESS)
@@ -434,6 +459,23 @@ fn execute(
                 depends_on,
             )?;
             println!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { diesel, sql } => {
+            let (from, source) = match (diesel, sql) {
+                (Some(d), _) => (d, crate::import::Source::Diesel),
+                (None, Some(s)) => (s, crate::import::Source::Numbered),
+                (None, None) => unreachable!("clap requires one"),
+            };
+            let written = crate::import::import(from, source, Path::new(migrations.dir()))
+                .map_err(|e| e.to_string())?;
+            for path in &written {
+                println!("wrote {}", path.display());
+            }
+            println!(
+                "imported {} migration(s): rebuild, then `stamp --from-diesel` (or `stamp <rev>`) databases the scripts already ran on",
+                written.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge { message, revs } => {

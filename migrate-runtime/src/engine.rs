@@ -624,6 +624,39 @@ impl<'m> Engine<'m> {
         Ok(self.migrations.heads_of(&set))
     }
 
+    /// Stamps a database that diesel's harness migrated at the revision its SQL migrations
+    /// were imported as ([`crate::import`]): the last imported revision among the versions
+    /// in diesel's `__diesel_schema_migrations` table. Runs nothing. Returns the new heads.
+    pub fn stamp_from_diesel(&mut self) -> Result<Vec<&'static str>, EngineError> {
+        const DIESEL_TABLE: &str = "__diesel_schema_migrations";
+        if !self.table_exists(DIESEL_TABLE)? {
+            return Err(EngineError::UnknownTarget(format!(
+                "this database has no {DIESEL_TABLE} table: diesel never migrated it"
+            )));
+        }
+        let d = self.dialect();
+        let versions =
+            self.conn
+                .query_strings(&catalog::select_values(d, DIESEL_TABLE, "version"))?;
+        let ids: BTreeSet<String> = versions
+            .iter()
+            .filter(|v| !v.starts_with("00000000000000"))
+            .map(|v| crate::import::revision_id(crate::import::Source::Diesel, v))
+            .collect();
+        let Some(target) = self
+            .migrations
+            .iter()
+            .rev()
+            .find(|m| ids.contains(m.revision))
+        else {
+            return Err(EngineError::UnknownTarget(format!(
+                "none of the {} versions diesel applied here matches an imported migration: import diesel's migrations folder first (`import --diesel DIR`)",
+                versions.len()
+            )));
+        };
+        self.stamp(target.revision, false)
+    }
+
     fn read_stamp_base(&mut self, purge: bool) -> Result<RevSet, EngineError> {
         if purge {
             Ok(BTreeSet::new())

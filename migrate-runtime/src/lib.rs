@@ -13,6 +13,7 @@ pub mod data;
 pub mod dialect;
 pub mod diesel_source;
 pub mod engine;
+pub mod import;
 pub mod inverse;
 pub mod migration;
 pub mod models;
