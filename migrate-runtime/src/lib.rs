@@ -21,6 +21,7 @@ pub mod naming;
 pub mod offline;
 pub mod op;
 pub mod plan;
+pub mod scaffold;
 pub mod schema;
 pub mod table;
 

@@ -1,0 +1,283 @@
+//! `migrate init`: a new migrations crate inside an existing cargo workspace, the
+//! counterpart of `alembic init`.
+//!
+//! It writes `<name>/Cargo.toml`, `<name>/build.rs` (so that cargo notices added migration
+//! files), `<name>/src/main.rs` (the embedded migrations and the command line) and an empty
+//! `<name>/versions/` folder, and adds `<name>` to the workspace's `members`. Run twice, or
+//! outside a workspace root, it is an error that changes nothing.
+//!
+//! ```
+//! use migrate_runtime::scaffold::{init, Runtime};
+//! let root = tempfile::tempdir()?;
+//! std::fs::write(root.path().join("Cargo.toml"), "[workspace]\nmembers = [\"app\"]\n")?;
+//! let created = init(root.path(), "db", &Runtime::Version("0.1".into()))?;
+//! assert!(created.join("versions").is_dir());
+//! let manifest = std::fs::read_to_string(root.path().join("Cargo.toml"))?;
+//! assert!(manifest.contains("members = [\"app\", \"db\"]"));
+//! assert!(init(root.path(), "db", &Runtime::Version("0.1".into())).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::path::{Path, PathBuf};
+
+/// How the new crate depends on `migrate-runtime`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// A version requirement from the registry (`"0.1"`).
+    Version(String),
+    /// A local checkout of the `migrate-runtime` crate (absolute, or relative to the
+    /// current directory).
+    Path(PathBuf),
+}
+
+/// Why `init` refused. Nothing was changed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}; nothing was changed")]
+pub struct InitError(String);
+
+/// Creates the migrations crate `name` in the workspace at `root`; returns its folder.
+pub fn init(root: &Path, name: &str, runtime: &Runtime) -> Result<PathBuf, InitError> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        || name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Err(InitError(format!(
+            "\"{name}\" is not a crate name: use letters, digits, `_` and `-`"
+        )));
+    }
+    let manifest_path = root.join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).map_err(|e| {
+        InitError(format!(
+            "{} cannot be read ({e}): run `migrate init` at the root of a cargo workspace",
+            manifest_path.display()
+        ))
+    })?;
+    if !manifest.lines().any(|l| l.trim() == "[workspace]") {
+        return Err(InitError(format!(
+            "{} has no [workspace] section: run `migrate init` at the root of a cargo workspace, or add `[workspace]` to it",
+            manifest_path.display()
+        )));
+    }
+    let dir = root.join(name);
+    if dir.exists() {
+        return Err(InitError(format!("{} already exists", dir.display())));
+    }
+    let new_manifest = add_member(&manifest, name)
+        .map_err(|why| InitError(format!("{}: {why}", manifest_path.display())))?;
+
+    let dependency = match runtime {
+        Runtime::Version(v) => format!("version = \"{v}\""),
+        Runtime::Path(p) => {
+            let absolute = if p.is_absolute() {
+                p.clone()
+            } else {
+                std::env::current_dir()
+                    .map_err(|e| InitError(format!("cannot read the current directory: {e}")))?
+                    .join(p)
+            };
+            if !absolute.join("Cargo.toml").is_file() {
+                return Err(InitError(format!(
+                    "{} is not a crate folder (no Cargo.toml)",
+                    absolute.display()
+                )));
+            }
+            format!("path = {:?}", absolute.to_string_lossy())
+        }
+    };
+    let files = [
+        ("Cargo.toml", cargo_toml(name, &dependency)),
+        ("build.rs", BUILD_RS.to_owned()),
+        ("src/main.rs", main_rs(name)),
+        ("versions/.gitkeep", String::new()),
+    ];
+    // Write into a temporary folder beside the crate, then move it into place: a failure
+    // half-way leaves nothing behind.
+    let staging = root.join(format!(".{name}.migrate-init"));
+    let _ = std::fs::remove_dir_all(&staging);
+    let written = (|| -> std::io::Result<()> {
+        for (file, text) in &files {
+            let path = staging.join(file);
+            std::fs::create_dir_all(path.parent().expect("files are in folders"))?;
+            std::fs::write(path, text)?;
+        }
+        std::fs::rename(&staging, &dir)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(InitError(format!("cannot write {}: {e}", dir.display())));
+    }
+    if let Err(e) = std::fs::write(&manifest_path, new_manifest) {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(InitError(format!(
+            "cannot update {}: {e}",
+            manifest_path.display()
+        )));
+    }
+    Ok(dir)
+}
+
+/// The workspace manifest with `name` added to `[workspace] members`.
+fn add_member(manifest: &str, name: &str) -> Result<String, String> {
+    let lines: Vec<&str> = manifest.lines().collect();
+    let ws = lines
+        .iter()
+        .position(|l| l.trim() == "[workspace]")
+        .ok_or("no [workspace] section")?;
+    let end = lines[ws + 1..]
+        .iter()
+        .position(|l| l.trim_start().starts_with('['))
+        .map_or(lines.len(), |i| ws + 1 + i);
+    let members = (ws + 1..end).find(|&i| {
+        let l = lines[i].trim_start();
+        l.starts_with("members") && l["members".len()..].trim_start().starts_with('=')
+    });
+    let quoted = format!("\"{name}\"");
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    match members {
+        None => out.insert(ws + 1, format!("members = [{quoted}]")),
+        Some(start) => {
+            // The array may span lines: find its closing bracket.
+            let close = (start..end)
+                .find(|&i| lines[i].contains(']'))
+                .ok_or("its `members` array is not closed")?;
+            let array: String = lines[start..=close].join("\n");
+            if array.contains(&quoted) {
+                return Err(format!("{quoted} is already a workspace member"));
+            }
+            let line = lines[close];
+            if start == close || line.trim() != "]" {
+                // `members = ["a", "b"]`, or a closing bracket after the last member.
+                let at = line.rfind(']').expect("found above");
+                let before = line[..at].trim_end();
+                let separator = if before.ends_with('[') || before.ends_with(',') {
+                    ""
+                } else {
+                    ", "
+                };
+                out[close] = format!("{before}{separator}{quoted}{}", &line[at..]);
+            } else {
+                // One member per line, the bracket on its own line.
+                let indent: String = lines[start + 1..close]
+                    .iter()
+                    .find(|l| !l.trim().is_empty())
+                    .map(|l| l.chars().take_while(|c| c.is_whitespace()).collect())
+                    .unwrap_or_else(|| "    ".into());
+                let prev = &mut out[close - 1];
+                if !prev.trim_end().ends_with(',') && !prev.trim_end().ends_with('[') {
+                    prev.push(',');
+                }
+                out.insert(close, format!("{indent}{quoted},"));
+            }
+        }
+    }
+    let mut text = out.join("\n");
+    if manifest.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+fn cargo_toml(name: &str, dependency: &str) -> String {
+    format!(
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[features]
+default = ["sqlite"]
+sqlite = ["migrate-runtime/sqlite"]
+postgres = ["migrate-runtime/postgres"]
+mysql = ["migrate-runtime/mysql"]
+
+[dependencies]
+migrate-runtime = {{ {dependency}, default-features = false, features = ["cli"] }}
+"#
+    )
+}
+
+const BUILD_RS: &str = r#"//! Re-run the build (and so `embed_migrations!`) when a migration file is added, removed or
+//! renamed; edits to existing files are tracked by rustc itself.
+fn main() {
+    println!("cargo:rerun-if-changed=versions");
+}
+"#;
+
+fn main_rs(name: &str) -> String {
+    format!(
+        r#"//! The database migrations, embedded in this binary, with Alembic's verbs:
+//!
+//! ```text
+//! cargo run -p {name} -- revision -m "create users"   # a new migration in versions/
+//! cargo run -p {name} -- upgrade head
+//! cargo run -p {name} -- history
+//! ```
+use migrate_runtime::prelude::*;
+
+/// Every migration of `versions/`, checked at compile time.
+pub static MIGRATIONS: Migrations = embed_migrations!("versions");
+
+fn main() -> std::process::ExitCode {{
+    migrate_runtime::cli::run(&MIGRATIONS, "sqlite://{name}.db")
+}}
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_are_added_in_every_layout() {
+        let cases = [
+            ("[workspace]\n", "[workspace]\nmembers = [\"db\"]\n"),
+            (
+                "[workspace]\nmembers = []\n",
+                "[workspace]\nmembers = [\"db\"]\n",
+            ),
+            (
+                "[workspace]\nresolver = \"2\"\nmembers = [\"app\", \"lib\"]\n\n[workspace.dependencies]\nx = 1\n",
+                "[workspace]\nresolver = \"2\"\nmembers = [\"app\", \"lib\", \"db\"]\n\n[workspace.dependencies]\nx = 1\n",
+            ),
+            (
+                "[workspace]\nmembers = [\n    \"app\",\n    \"lib\"\n]\n",
+                "[workspace]\nmembers = [\n    \"app\",\n    \"lib\",\n    \"db\",\n]\n",
+            ),
+            (
+                "[workspace]\nmembers = [\n    \"app\",\n]\n",
+                "[workspace]\nmembers = [\n    \"app\",\n    \"db\",\n]\n",
+            ),
+        ];
+        for (input, wanted) in cases {
+            assert_eq!(add_member(input, "db").unwrap(), wanted, "{input}");
+        }
+        assert!(add_member("[workspace]\nmembers = [\"db\"]\n", "db")
+            .unwrap_err()
+            .contains("already a workspace member"));
+    }
+
+    #[test]
+    fn refusals_change_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let rt = Runtime::Version("0.1".into());
+        let e = init(root.path(), "db", &rt).unwrap_err().to_string();
+        assert!(e.contains("cannot be read"), "{e}");
+        std::fs::write(root.path().join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        let e = init(root.path(), "db", &rt).unwrap_err().to_string();
+        assert!(e.contains("no [workspace] section") && e.ends_with("nothing was changed"));
+        assert!(!root.path().join("db").exists());
+        let e = init(root.path(), "9db", &rt).unwrap_err().to_string();
+        assert!(e.contains("is not a crate name"), "{e}");
+        std::fs::write(root.path().join("Cargo.toml"), "[workspace]\n").unwrap();
+        init(root.path(), "db", &rt).unwrap();
+        let before = std::fs::read_to_string(root.path().join("Cargo.toml")).unwrap();
+        let e = init(root.path(), "db", &rt).unwrap_err().to_string();
+        assert!(e.contains("already exists"), "{e}");
+        let after = std::fs::read_to_string(root.path().join("Cargo.toml")).unwrap();
+        assert_eq!(before, after);
+    }
+}
