@@ -133,6 +133,35 @@ struct OptionalTextRow {
     value: Option<String>,
 }
 
+/// A row of [`Connection::query_rows`]: up to [`ROW_COLUMNS`] text columns `c0`..`c9`.
+#[derive(QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    c0: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    c1: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    c2: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    c3: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    c4: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    c5: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    c6: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    c7: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    c8: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    c9: Option<String>,
+}
+
+/// How many text columns a query read by [`Connection::query_rows`] returns: its select
+/// list is built by [`catalog::text_columns`], which pads it with NULLs.
+pub const ROW_COLUMNS: usize = 10;
+
 #[derive(QueryableByName)]
 struct TextPair {
     #[diesel(sql_type = Text)]
@@ -312,5 +341,29 @@ impl Connection {
         let rows: Vec<OptionalTextRow> = each!(self, c => diesel::sql_query(sql).load(c))
             .map_err(|e| ConnectionError::Sql(e.to_string()))?;
         Ok(rows.into_iter().map(|r| r.value).collect())
+    }
+
+    /// Runs a query whose select list is [`catalog::text_columns`] (`c0`..`c9`, text or
+    /// NULL) and returns its rows, each cut to its first `columns` values, in order.
+    ///
+    /// # Panics
+    ///
+    /// When `columns` is more than [`ROW_COLUMNS`].
+    pub fn query_rows(
+        &mut self,
+        sql: &str,
+        columns: usize,
+    ) -> Result<Vec<Vec<Option<String>>>, ConnectionError> {
+        assert!(columns <= ROW_COLUMNS, "at most {ROW_COLUMNS} columns");
+        let rows: Vec<TextRow> = each!(self, c => diesel::sql_query(sql).load(c))
+            .map_err(|e| ConnectionError::Sql(e.to_string()))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let mut v = vec![r.c0, r.c1, r.c2, r.c3, r.c4, r.c5, r.c6, r.c7, r.c8, r.c9];
+                v.truncate(columns);
+                v
+            })
+            .collect())
     }
 }
