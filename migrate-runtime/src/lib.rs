@@ -7,6 +7,7 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod codegen;
 pub mod column;
 pub mod connection;
 pub mod data;

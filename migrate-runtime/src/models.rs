@@ -1716,9 +1716,10 @@ fn doc_lines(text: &str, indent: &str, out: &mut String) {
     }
 }
 
-/// A Rust string literal for `s`.
+/// A Rust string literal for `s` (characters wider or narrower than a column escaped, so
+/// rustfmt's widths are character counts).
 fn str_lit(s: &str) -> String {
-    format!("{s:?}")
+    crate::codegen::string_literal(s)
 }
 
 /// Prints the schema as diesel `table!` definitions, in diesel print-schema's style:
