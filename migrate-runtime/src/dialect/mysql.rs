@@ -103,7 +103,13 @@ pub(crate) fn render_op(
                 parts.push(format!("ADD PRIMARY KEY ({})", q(&c.name)));
             }
             if c.unique {
-                let u = ta.uniques.last().expect("added with the column");
+                // The model keeps uniques sorted by name: find the column's own by its name.
+                let name = crate::naming::unique(t, &[c.name.as_str()]);
+                let u = ta
+                    .uniques
+                    .iter()
+                    .find(|u| u.name == name)
+                    .expect("added with the column");
                 parts.push(format!(
                     "ADD CONSTRAINT {} UNIQUE ({})",
                     q(&u.name),

@@ -122,7 +122,13 @@ pub(crate) fn render_op(
                 ));
             }
             if c.unique {
-                let u = ta.uniques.last().expect("added with the column");
+                // The model keeps uniques sorted by name: find the column's own by its name.
+                let name = crate::naming::unique(t, &[c.name.as_str()]);
+                let u = ta
+                    .uniques
+                    .iter()
+                    .find(|u| u.name == name)
+                    .expect("added with the column");
                 out.push(alter(
                     t,
                     format!("ADD CONSTRAINT {} UNIQUE ({})", q(&u.name), q(&c.name)),
