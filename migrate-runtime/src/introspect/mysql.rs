@@ -17,7 +17,7 @@ use crate::connection::Connection;
 use crate::dialect::catalog;
 use crate::naming;
 use crate::schema::Schema;
-use crate::table::{Check, ForeignKey, Index, PrimaryKey, Table, Unique};
+use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
 /// The type a `COLUMN_TYPE` names (enums are read apart).
 fn parse_type(spelling: &str) -> Option<Type> {
@@ -201,8 +201,14 @@ pub(super) fn introspect(
                     let mut fk =
                         ForeignKey::new(Vec::<String>::new(), cell(row, 5), Vec::<String>::new())
                             .name(name);
-                    fk.on_delete = fk_action(cell(row, 7));
-                    fk.on_update = fk_action(cell(row, 8));
+                    // InnoDB's RESTRICT is NO ACTION (and what MariaDB reports for a key
+                    // written without an action).
+                    let action = |rule: &str| match fk_action(rule) {
+                        FkAction::Restrict => FkAction::NoAction,
+                        a => a,
+                    };
+                    fk.on_delete = action(cell(row, 7));
+                    fk.on_update = action(cell(row, 8));
                     t.foreign_keys.push(fk);
                 }
                 let fk = t.foreign_keys.last_mut().expect("pushed");
@@ -220,7 +226,13 @@ pub(super) fn introspect(
         let Some(t) = schema.tables.get(table) else {
             continue;
         };
-        let fk_own = t.foreign_keys.iter().any(|fk| fk.name == name);
+        // InnoDB names the index it makes for a foreign key after the key, or, for a key
+        // it named itself (`<table>_ibfk_<n>`), after the key's first column.
+        let fk_own = t.foreign_keys.iter().any(|fk| {
+            fk.name == name
+                || (fk.name.starts_with(&format!("{table}_ibfk_"))
+                    && fk.columns.first().is_some_and(|c| c == name))
+        });
         if name == "PRIMARY"
             || fk_own
             || unique_names.contains(&(table.to_owned(), name.to_owned()))

@@ -238,10 +238,17 @@ pub(crate) fn strip_outer_parens(sql: &str) -> &str {
 pub(crate) fn normalize_expr(sql: &str) -> String {
     let tokens = tokenize(sql, false);
     // 1. Drop casts: `::name [words] [(args)] [[]]`.
-    let mut kept: Vec<&Token> = Vec::new();
+    let mut kept: Vec<Token> = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         if tokens[i].is("::") {
+            // A number written as a string and cast (`'-1'::integer`) is that number.
+            if let Some(prev) = kept.last_mut() {
+                if prev.kind == Kind::Str && prev.value.trim().parse::<f64>().is_ok() {
+                    prev.kind = Kind::Num;
+                    prev.value = prev.value.trim().to_owned();
+                }
+            }
             i += 2;
             while i < tokens.len()
                 && ["varying", "precision", "without", "with", "time", "zone"]
@@ -258,14 +265,27 @@ pub(crate) fn normalize_expr(sql: &str) -> String {
             }
             continue;
         }
-        kept.push(&tokens[i]);
+        // A unary minus sticks to its number: `>= -1` as `>= '-1'::integer` reads.
+        let unary = tokens[i].is("-")
+            && tokens.get(i + 1).is_some_and(|n| n.kind == Kind::Num)
+            && kept
+                .last()
+                .is_none_or(|p| p.kind == Kind::Punct && !p.is(")") && !p.is("]"));
+        if unary {
+            let mut n = tokens[i + 1].clone();
+            n.value = format!("-{}", n.value);
+            kept.push(n);
+            i += 2;
+            continue;
+        }
+        kept.push(tokens[i].clone());
         i += 1;
     }
     // 2. A one-item `IN (x)` is `= x`; `NOT IN (x)` is `<> x`.
     let mut words: Vec<String> = Vec::new();
     let mut i = 0;
     while i < kept.len() {
-        let t = kept[i];
+        let t = &kept[i];
         if t.is_word("in") && kept.get(i + 1).is_some_and(|n| n.is("(")) {
             let inner_end = (i + 2..kept.len()).find(|&j| kept[j].is(")"));
             if let Some(end) = inner_end.filter(|&e| e == i + 3) {
@@ -275,7 +295,7 @@ pub(crate) fn normalize_expr(sql: &str) -> String {
                 } else {
                     words.push("=".into());
                 }
-                words.push(render_token(kept[i + 2]));
+                words.push(render_token(&kept[i + 2]));
                 i = end + 1;
                 continue;
             }
@@ -356,6 +376,8 @@ mod tests {
         assert_eq!(n("price_cents >= 0"), n("(price_cents >= 0)"));
         assert_eq!(n("\"n\" >= 0"), n("`n` >= 0"));
         assert_eq!(n("n >= 0"), n("(n >= (0)::numeric)"));
+        assert_eq!(n("score >= -1"), n("(score >= '-1'::integer)"));
+        assert_ne!(n("a - 1 > 0"), n("a -1 > 0 OR x"));
         assert_eq!(
             n("status IN ('a', 'b')"),
             n("((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))")
