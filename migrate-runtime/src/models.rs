@@ -1454,8 +1454,7 @@ pub enum Difference {
         /// The column.
         column: String,
     },
-    /// A column whose type or nullability differs, as diesel spells them
-    /// (`Nullable<Varchar>`).
+    /// A column whose type differs, as diesel spells them (`Nullable<Varchar>`).
     ColumnType {
         /// The table.
         table: String,
@@ -1465,6 +1464,15 @@ pub enum Difference {
         models: String,
         /// The state's type.
         state: String,
+    },
+    /// A column of the same type whose nullability differs.
+    Nullability {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Whether the models allow NULL (the state does the opposite).
+        models_nullable: bool,
     },
     /// A table whose primary key columns differ.
     PrimaryKey {
@@ -1521,6 +1529,21 @@ impl fmt::Display for Difference {
                 f,
                 "column \"{table}\".\"{column}\" is {models} in the models but {state} in the schema state"
             ),
+            Difference::Nullability {
+                table,
+                column,
+                models_nullable,
+            } => {
+                let (m, s) = if *models_nullable {
+                    ("nullable", "NOT NULL")
+                } else {
+                    ("NOT NULL", "nullable")
+                };
+                write!(
+                    f,
+                    "column \"{table}\".\"{column}\" is {m} in the models but {s} in the schema state"
+                )
+            }
             Difference::PrimaryKey {
                 table,
                 models,
@@ -1556,7 +1579,8 @@ impl fmt::Display for Difference {
 /// print-schema` would write for each.
 ///
 /// Compared: the set of tables, each table's set of columns, each column's type by
-/// [`Type::same_for_diesel`] and its nullability, each primary key (its columns in order,
+/// [`Type::same_for_diesel`] (a type difference is reported with the nullabilities) or else
+/// its nullability, each primary key (its columns in order,
 /// as diesel's `find` takes them), and the `joinable!`s (the foreign keys diesel
 /// print-schema writes as one). Column order is not compared: diesel selects columns by
 /// name. Not compared because a `table!` cannot say them: lengths and precisions, defaults,
@@ -1605,12 +1629,18 @@ pub fn diesel_differences(models: &Schema, state: &Schema) -> Vec<Difference> {
                     column: mc.name.clone(),
                 }),
                 Some(sc) => {
-                    if !mc.ty.same_for_diesel(&sc.ty) || mc.nullable != sc.nullable {
+                    if !mc.ty.same_for_diesel(&sc.ty) {
                         out.push(Difference::ColumnType {
                             table: name.clone(),
                             column: mc.name.clone(),
                             models: diesel_spelling(&mc.ty, mc.nullable),
                             state: diesel_spelling(&sc.ty, sc.nullable),
+                        });
+                    } else if mc.nullable != sc.nullable {
+                        out.push(Difference::Nullability {
+                            table: name.clone(),
+                            column: mc.name.clone(),
+                            models_nullable: mc.nullable,
                         });
                     }
                 }
@@ -1925,11 +1955,12 @@ pub fn print_schema_rs(schema: &Schema) -> String {
 }
 
 /// `#[diesel(postgres_type(name = "..."))]` as rustfmt lays it out: on one line when it
-/// fits 100 columns, else with `name = ...` on a line of its own.
+/// is narrower than 100 columns (rustfmt keeps one for the attribute's end), else with
+/// `name = ...` on a line of its own.
 fn postgres_type_attr(sql: &str) -> String {
     let lit = str_lit(sql);
     let line = format!("    #[diesel(postgres_type(name = {lit}))]");
-    if line.chars().count() <= 100 {
+    if line.chars().count() < 100 {
         format!("{line}\n")
     } else {
         format!("    #[diesel(postgres_type(\n        name = {lit}\n    ))]\n")
