@@ -2244,4 +2244,129 @@ mod tests {
             }
         }
     }
+
+    fn sql_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => "[a-z][a-z_]{0,10}",
+            2 => "[a-z][a-z_]{10,40}",
+            1 => Just("type".to_owned()),
+            1 => Just("match".to_owned()),
+            1 => "[A-Za-z0-9 é-]{1,12}",
+        ]
+    }
+
+    fn model_type() -> impl Strategy<Value = Type> {
+        prop_oneof![
+            Just(Type::Integer),
+            Just(Type::BigInt),
+            Just(Type::Text),
+            Just(Type::Boolean),
+            Just(Type::TimestampTz),
+            Just(Type::Uuid),
+            Just(NUMERIC_WITHOUT_PRECISION),
+            (1u32..500).prop_map(Type::Varchar),
+            "[a-z][a-z_]{0,70}".prop_map(|n| Type::Enum(EnumType::new(n, Vec::<String>::new()))),
+        ]
+    }
+
+    /// Random schemas: awkward names, every kind of key, custom types, foreign keys.
+    fn schema() -> impl Strategy<Value = Schema> {
+        proptest::collection::vec(
+            (
+                sql_name(),
+                proptest::collection::vec((sql_name(), model_type(), any::<bool>()), 1..6),
+                0usize..3,
+                proptest::option::weighted(0.3, "[ -~]{0,40}"),
+            ),
+            1..14,
+        )
+        .prop_flat_map(|tables| {
+            let n = tables.len();
+            (
+                Just(tables),
+                proptest::collection::vec((0..n, 0..n, 0usize..6), 0..8),
+            )
+        })
+        .prop_map(|(tables, fks)| {
+            let mut schema = Schema::new();
+            for (name, cols, pk, comment) in tables {
+                if schema.tables.contains_key(&name) {
+                    continue;
+                }
+                let mut t = Table::new(name.clone());
+                for (c, ty, nullable) in cols {
+                    if t.get_column(&c).is_some() {
+                        continue;
+                    }
+                    if let Type::Enum(e) = &ty {
+                        schema.enums.insert(e.name.clone(), e.clone());
+                    }
+                    let mut col = Column::new(c, ty);
+                    col.nullable = nullable;
+                    t.columns.push(col);
+                }
+                let keys: Vec<String> = t.columns.iter().take(pk).map(|c| c.name.clone()).collect();
+                for c in &mut t.columns {
+                    if keys.contains(&c.name) {
+                        c.nullable = false;
+                    }
+                }
+                if !keys.is_empty() {
+                    t = t.primary_key(keys);
+                }
+                t.comment = comment;
+                schema.tables.insert(name, t);
+            }
+            let names: Vec<String> = schema.tables.keys().cloned().collect();
+            for (child, parent, col) in fks {
+                let (child, parent) = (&names[child % names.len()], &names[parent % names.len()]);
+                let Some(pk) = schema.tables[parent].primary_key.clone() else {
+                    continue;
+                };
+                let t = &schema.tables[child];
+                let c = t.columns[col % t.columns.len()].name.clone();
+                let fk = ForeignKey::new([c], parent.clone(), pk.columns.iter().take(1).cloned());
+                let t = schema.tables.remove(child).unwrap().foreign_key(fk);
+                schema.tables.insert(child.clone(), t);
+            }
+            schema
+        })
+    }
+
+    /// `rustfmt --check` on `text`: `None` when rustfmt is not installed.
+    fn rustfmt_clean(text: &str) -> Option<bool> {
+        let dir = tempfile::tempdir().ok()?;
+        let file = dir.path().join("schema.rs");
+        std::fs::write(&file, text).ok()?;
+        let out = std::process::Command::new("rustfmt")
+            .args(["--check", "--edition", "2021"])
+            .arg(&file)
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+        }
+        Some(out.status.success())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn printed_schemas_read_back_and_are_rustfmt_clean(schema in schema()) {
+            let printed = print_schema_rs(&schema);
+            let again = parse_schema_rs(&printed).map_err(|e| TestCaseError::fail(format!("{e}\n{printed}")))?;
+            prop_assert_eq!(diesel_differences(&again, &schema), vec![], "{}", printed);
+            // Tables without a primary key are left out, and doc comments are not read.
+            let mut keyed = schema.clone();
+            keyed.tables.retain(|_, t| t.primary_key.is_some());
+            for t in keyed.tables.values_mut() {
+                t.comment = None;
+            }
+            prop_assert_eq!(print_schema_rs(&again), print_schema_rs(&keyed));
+            if let Some(clean) = rustfmt_clean(&printed) {
+                prop_assert!(clean, "rustfmt would change:\n{}", printed);
+            }
+        }
+    }
 }
