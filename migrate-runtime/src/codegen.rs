@@ -332,7 +332,7 @@ fn column_expr(c: &Column) -> Expr {
 }
 
 /// `.name("...")` when the name is not the one the constructor gives.
-fn name_call<'a>(name: &str, conventional: &str, calls: &mut Vec<(&'a str, Vec<Expr>)>) {
+fn name_call(name: &str, conventional: &str, calls: &mut Vec<(&str, Vec<Expr>)>) {
     if !name.is_empty() && name != conventional {
         calls.push(("name", vec![lit(name)]));
     }

@@ -1223,6 +1223,10 @@ fn column_type(
     Ok((ty, false))
 }
 
+/// A table as `joinable!` refers to it: its SQL name, its primary key's SQL columns, and
+/// its columns' Rust names -> SQL names.
+type Declared = (String, Vec<String>, BTreeMap<String, String>);
+
 /// Reads diesel `table!` definitions (a `schema.rs`) into the schema model.
 ///
 /// Each table gets its columns in order (not null unless `Nullable`), its primary key (the
@@ -1240,9 +1244,7 @@ fn column_type(
 pub fn parse_schema_rs(text: &str) -> Result<Schema, ModelsError> {
     let file = read_file(text)?;
     let mut schema = Schema::new();
-    // Rust table name -> (SQL name, primary key SQL columns, Rust column name -> SQL name).
-    let mut by_rust: BTreeMap<String, (String, Vec<String>, BTreeMap<String, String>)> =
-        BTreeMap::new();
+    let mut by_rust: BTreeMap<String, Declared> = BTreeMap::new();
     for raw in &file.tables {
         if by_rust.contains_key(&raw.rust_name) || schema.tables.contains_key(&raw.sql_name) {
             return err(

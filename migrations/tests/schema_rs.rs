@@ -224,7 +224,8 @@ fn the_printed_head_queries_the_migrated_database() {
         .execute(&mut conn)
         .unwrap();
     // The joins come from the printed joinable! and allow_tables_to_appear_in_same_query!.
-    let rows: Vec<(String, Option<String>, String, bool, i32, String, Vec<u8>)> = orders::table
+    type Row = (String, Option<String>, String, bool, i32, String, Vec<u8>);
+    let rows: Vec<Row> = orders::table
         .inner_join(users::table)
         .inner_join(items::table)
         .inner_join(shipping_addresses::table)
