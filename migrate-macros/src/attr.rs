@@ -302,7 +302,7 @@ fn id_error(what: &str, value: &str, error: &IdError) -> String {
 }
 
 /// Branch labels are names a user types on the command line: letters, digits, `_` and `-`.
-fn check_label(label: &str) -> Result<(), String> {
+pub(crate) fn check_label(label: &str) -> Result<(), String> {
     if label.is_empty() {
         return Err("branch label is empty: use a short name such as \"shop\"".to_owned());
     }

@@ -7,8 +7,6 @@
 //! `#[diagnostic::on_unimplemented]` message explains the problem. rustc then reports that
 //! message at the literal, in the migration file.
 
-use proc_macro2::{Ident, Span};
-
 /// The module, sibling of the migration files' modules, that holds the checks.
 pub const MODULE: &str = "__migrate_checks";
 
@@ -36,14 +34,10 @@ pub fn branch_label(child: &str, label: &str) -> String {
     format!("branch_label_{hex}_of_{child}")
 }
 
-/// `name` as an identifier at `span`.
-pub fn ident(name: &str, span: Span) -> Ident {
-    Ident::new(name, span)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::Ident;
 
     #[test]
     fn names_are_identifiers() {

@@ -21,8 +21,11 @@
 //! | `heads`, `branches` | the head revisions; the branch points |
 //! | `show REV` | one revision: parents, file, ops |
 //! | `stamp TARGET [--purge]` | sets the version table without running anything |
-//! | `check` | exit 1 unless the database is at head with no applied migration edited |
+//! | `check [--models PATH]` | exit 1 unless the database is at head with no applied migration edited, and the models (`src/schema.rs`) and the database match the head schema |
+//! | `schema [-o PATH]` | the head schema as diesel `table!` code, no database needed |
 //! | `revision -m MSG` | writes a new migration file on the current head |
+//! | `revision --autogenerate -m MSG` | the same, with the ops from the head schema to the models (or, with `--database-url`, to the live database) |
+//! | `import --diesel DIR`, `import --sql DIR` | hand-written SQL migrations as migration files |
 //! | `merge -m MSG [REVS]` | writes a migration merging the heads |
 //!
 //! Targets: `head`, `base`, an id or unique prefix, a branch label, `label@head`, `+N`, `-N`,
@@ -131,8 +134,19 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         sql: Option<PathBuf>,
     },
-    /// Exit 1 unless the database is at head and no applied migration was edited.
-    Check,
+    /// Exit 1 unless the database is at head, no applied migration was edited, and the
+    /// models (schema.rs) and the database agree with the head schema.
+    Check {
+        /// The diesel `table!` models [default: src/schema.rs of this crate, when present].
+        #[arg(long, value_name = "PATH")]
+        models: Option<PathBuf>,
+    },
+    /// Print the head schema as diesel `table!` definitions (no database needed).
+    Schema {
+        /// Write it to this file instead of printing it.
+        #[arg(long, short, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
     /// Write a new, empty migration file on the current head.
     Revision {
         /// What the migration does.
@@ -147,6 +161,13 @@ enum Command {
         /// A revision that must be applied first, without being a parent.
         #[arg(long, value_name = "REV")]
         depends_on: Vec<String>,
+        /// Write the ops that take the head schema to the models (schema.rs), or, with
+        /// --database-url, to the live database.
+        #[arg(long)]
+        autogenerate: bool,
+        /// The diesel `table!` models to compare with [default: src/schema.rs of this crate].
+        #[arg(long, value_name = "PATH", requires = "autogenerate")]
+        models: Option<PathBuf>,
     },
     /// Write a migration that merges heads (default: all of them).
     Merge {
@@ -205,13 +226,14 @@ where
         }
     };
     let _ = dotenvy::dotenv();
-    let url = cli
+    let given = cli
         .database_url
         .clone()
-        .or_else(|| std::env::var("DATABASE_URL").ok())
-        .unwrap_or_else(|| default_url.to_owned());
+        .or_else(|| std::env::var("DATABASE_URL").ok());
+    let explicit = given.is_some();
+    let url = given.unwrap_or_else(|| default_url.to_owned());
     let mut out = Output::new(cli.verbose);
-    match execute(migrations, &cli, &url, &mut out) {
+    match execute(migrations, &cli, &url, explicit, &mut out) {
         Ok(code) => code,
         Err(message) => {
             out.error(&message.replace(&url, &redact_url(&url)));
@@ -268,6 +290,7 @@ fn execute(
     migrations: &Migrations,
     cli: &Cli,
     url: &str,
+    explicit_url: bool,
     out: &mut Output,
 ) -> Result<ExitCode, String> {
     let shown = redact_url(url);
@@ -422,34 +445,130 @@ fn execute(
             println!("stamped: {shown} is now {}", describe(migrations, &heads));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check => {
-            let mut engine = engine(migrations, cli, url).map_err(err)?;
-            let status = engine.status().map_err(err)?;
-            if status.is_up_to_date() {
-                println!("ok: {shown} is {}", describe(migrations, &status.current));
+        Command::Check { models } => {
+            let mut problems = Vec::new();
+            let head = head_schema(migrations)?;
+            let models_path = models.clone().or_else(|| {
+                let default = crate_dir(migrations).join("src/schema.rs");
+                default.is_file().then_some(default)
+            });
+            if let Some(path) = &models_path {
+                let parsed = read_models(path)?;
+                let diffs = crate::models::diesel_differences(&parsed, &head);
+                if !diffs.is_empty() {
+                    let mut text = format!(
+                        "the models ({}) differ from the head schema:",
+                        path.display()
+                    );
+                    for d in diffs {
+                        let _ = write!(text, "\n  {d}");
+                    }
+                    text.push_str("\n  (`revision --autogenerate -m ...` writes the migration; `schema` prints the head as table! code)");
+                    problems.push(text);
+                }
+            }
+            let mut summary = String::new();
+            if explicit_url || models_path.is_none() {
+                let mut engine = engine(migrations, cli, url).map_err(err)?;
+                let status = engine.status().map_err(err)?;
+                summary = format!("{shown} is {}", describe(migrations, &status.current));
+                if !status.pending.is_empty() {
+                    let mut text = format!("{} migration(s) not applied:", status.pending.len());
+                    for m in &status.pending {
+                        let _ = write!(text, "\n  {} {}", m.revision, m.message);
+                    }
+                    problems.push(text);
+                }
+                if !status.edited.is_empty() {
+                    let mut text = "applied migration(s) edited since they ran:".to_owned();
+                    for e in &status.edited {
+                        let _ = write!(text, "\n  {} ({})", e.revision, e.file);
+                    }
+                    problems.push(text);
+                }
+                if status.pending.is_empty() {
+                    let d = engine.connection().dialect();
+                    let config = engine.config().clone();
+                    let live = crate::introspect::introspect(engine.connection(), &config)
+                        .map_err(|e| e.to_string())?;
+                    let ops = crate::diff::diff(
+                        &head.as_stored_by(d),
+                        &live,
+                        &crate::diff::DiffScope::all(),
+                    );
+                    if !ops.is_empty() {
+                        let mut text =
+                            "the database differs from the head schema; from head, it would take:"
+                                .to_owned();
+                        for op in &ops {
+                            let _ = write!(text, "\n  {}", op.describe());
+                        }
+                        problems.push(text);
+                    }
+                }
+            }
+            if problems.is_empty() {
+                let what = if summary.is_empty() {
+                    "the models match the head schema".to_owned()
+                } else {
+                    summary
+                };
+                println!("ok: {what}");
                 return Ok(ExitCode::SUCCESS);
             }
-            let mut text = format!("{shown} is {}", describe(migrations, &status.current));
-            if !status.pending.is_empty() {
-                let _ = write!(text, "\n{} migration(s) not applied:", status.pending.len());
-                for m in &status.pending {
-                    let _ = write!(text, "\n  {} {}", m.revision, m.message);
-                }
+            if !summary.is_empty() {
+                problems.insert(0, summary);
             }
-            if !status.edited.is_empty() {
-                let _ = write!(text, "\napplied migration(s) edited since they ran:");
-                for e in &status.edited {
-                    let _ = write!(text, "\n  {} ({})", e.revision, e.file);
-                }
-            }
-            out.error(&text);
+            out.error(&problems.join("\n"));
             Ok(ExitCode::from(1))
+        }
+        Command::Schema { output } => {
+            let text = crate::models::print_schema_rs(&head_schema(migrations)?);
+            match output {
+                Some(path) => {
+                    std::fs::write(path, text)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    println!("wrote {}", path.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Revision {
+            message,
+            autogenerate: true,
+            models,
+            head,
+            ..
+        } => {
+            if head.is_some() {
+                return Err(
+                    "--autogenerate writes on the head of this build; --head does not go with it"
+                        .into(),
+                );
+            }
+            let from_database = explicit_url && models.is_none();
+            match autogenerate(
+                migrations,
+                cli,
+                url,
+                from_database,
+                models.as_deref(),
+                message,
+            )? {
+                Some(p) => println!("wrote {}", p.display()),
+                None => {
+                    println!("no changes: the head schema already matches; nothing was written")
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Revision {
             message,
             head,
             branch_label,
             depends_on,
+            ..
         } => {
             let path = write_revision(
                 Path::new(migrations.dir()),
@@ -598,6 +717,94 @@ fn show(migrations: &Migrations, m: &Migration) -> String {
         }
     }
     s
+}
+
+/// The folder of the crate that embeds the migrations (the versions folder's parent).
+fn crate_dir(migrations: &Migrations) -> PathBuf {
+    let dir = Path::new(migrations.dir());
+    dir.parent().unwrap_or(dir).to_path_buf()
+}
+
+/// The schema at head, replayed from the embedded migrations (no database).
+fn head_schema(migrations: &Migrations) -> Result<crate::schema::Schema, String> {
+    migrations.head_schema().map_err(|e| e.to_string())
+}
+
+fn read_models(path: &Path) -> Result<crate::schema::Schema, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the models {}: {e}", path.display()))?;
+    crate::models::parse_schema_rs(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `revision --autogenerate`: the ops from the head schema to the models (or the live
+/// database), written as a new migration on the head. `None` when there is nothing to do.
+fn autogenerate(
+    migrations: &Migrations,
+    cli: &Cli,
+    url: &str,
+    from_database: bool,
+    models: Option<&Path>,
+    message: &str,
+) -> Result<Option<PathBuf>, String> {
+    use crate::diff::{diff_with_notes, DiffScope};
+    // The ops of the folder's migrations exist only in the build: refuse a stale one.
+    let dir = Path::new(migrations.dir());
+    let mut on_disk: Vec<String> = migrate_core::Graph::new(scan(dir)?)
+        .heads()
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    let mut built: Vec<String> = migrations
+        .heads()
+        .iter()
+        .map(|m| m.revision.to_owned())
+        .collect();
+    on_disk.sort();
+    built.sort();
+    if on_disk != built {
+        return Err(format!(
+            "the versions folder's head ({}) is not this build's ({}): rebuild first (cargo build), then autogenerate",
+            on_disk.join(", "),
+            built.join(", ")
+        ));
+    }
+    let head = head_schema(migrations)?;
+    let (ops, notes) = if from_database {
+        let mut engine = engine(migrations, cli, url).map_err(|e| e.to_string())?;
+        let status = engine.status().map_err(|e| e.to_string())?;
+        if !status.pending.is_empty() {
+            return Err(format!(
+                "the database is not at head ({} migration(s) pending): upgrade it first, so that the difference is only what was changed by hand",
+                status.pending.len()
+            ));
+        }
+        let d = engine.connection().dialect();
+        let config = engine.config().clone();
+        let live = crate::introspect::introspect(engine.connection(), &config)
+            .map_err(|e| e.to_string())?;
+        diff_with_notes(&head.as_stored_by(d), &live, &DiffScope::all())
+    } else {
+        let path = models
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| crate_dir(migrations).join("src/schema.rs"));
+        let parsed = read_models(&path)?;
+        diff_with_notes(&head, &parsed, &DiffScope::models())
+    };
+    if ops.is_empty() {
+        return Ok(None);
+    }
+    let existing = scan(dir)?;
+    let id = migrate_core::scan::new_revision_id(&existing);
+    let parents: Vec<&str> = built.iter().map(String::as_str).collect();
+    let comments: Vec<(usize, String)> = notes.into_iter().map(|n| (0, n)).collect();
+    let text = crate::codegen::migration_file_commented(&id, &parents, message, &ops, &comments);
+    let path = dir.join(migrate_core::scan::file_name(
+        migrate_core::scan::today_utc(),
+        &id,
+        message,
+    ));
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Some(path))
 }
 
 fn scan(dir: &Path) -> Result<Vec<migrate_core::Revision>, String> {

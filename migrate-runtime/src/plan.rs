@@ -33,6 +33,23 @@ pub(crate) fn parse_target(target: &str) -> Result<Target, EngineError> {
 }
 
 impl Migrations {
+    /// The schema at head, replayed from every migration's ops: no database needed.
+    ///
+    /// ```
+    /// # use migrate_runtime::prelude::*;
+    /// # static MIGRATIONS: Migrations = Migrations::__from_sorted(&[], "");
+    /// let head = MIGRATIONS.head_schema()?;
+    /// assert!(head.tables.is_empty());
+    /// # Ok::<(), migrate_runtime::engine::EngineError>(())
+    /// ```
+    pub fn head_schema(&self) -> Result<Schema, EngineError> {
+        let mut state = Schema::new();
+        for m in self.iter() {
+            replay(&mut state, m, &(m.upgrade)())?;
+        }
+        Ok(state)
+    }
+
     /// Revisions applied to the database: the current heads and all their ancestors.
     /// Refuses a head these migrations do not know.
     pub(crate) fn applied_set(&self, heads: &[String]) -> Result<RevSet, EngineError> {
