@@ -27,6 +27,7 @@ pub mod plan;
 pub mod scaffold;
 pub mod schema;
 pub mod table;
+pub mod testing;
 
 pub use migrate_macros::{embed_migrations, migration};
 pub use migration::{Downgrade, Migration, Migrations};
