@@ -1700,6 +1700,114 @@ const KEYWORDS: &[&str] = &[
     "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
+/// Names a column's Rust identifier cannot take in a `table!`: the items the macro defines
+/// or imports next to the columns (`table`, `star`, the `columns` and `dsl` modules,
+/// `diesel`), and diesel's SQL type names (a column named `Integer` would shadow the type of
+/// the columns declared `Integer`).
+const RESERVED_COLUMNS: &[&str] = &[
+    "table",
+    "star",
+    "columns",
+    "dsl",
+    "diesel",
+    "Add",
+    "AllAreNullable",
+    "Array",
+    "BigInt",
+    "BigSerial",
+    "Bigint",
+    "Binary",
+    "Bit",
+    "Blob",
+    "Bool",
+    "BoolOrNullableBool",
+    "Bpchar",
+    "Bytea",
+    "CChar",
+    "Char",
+    "Cidr",
+    "Citext",
+    "Date",
+    "Datemultirange",
+    "Daterange",
+    "Datetime",
+    "Decimal",
+    "DieselNumericOps",
+    "Div",
+    "Double",
+    "Float",
+    "Float4",
+    "Float8",
+    "Foldable",
+    "HasSqlType",
+    "Inet",
+    "Int2",
+    "Int4",
+    "Int4multirange",
+    "Int4range",
+    "Int8",
+    "Int8multirange",
+    "Int8range",
+    "Integer",
+    "Interval",
+    "IntoNotNullable",
+    "IntoNullable",
+    "Json",
+    "Jsonb",
+    "Longblob",
+    "Longtext",
+    "MacAddr",
+    "MacAddr8",
+    "Macaddr",
+    "Macaddr8",
+    "MaybeNullableType",
+    "Mediumblob",
+    "Mediumtext",
+    "Money",
+    "Mul",
+    "Multirange",
+    "Nullable",
+    "Numeric",
+    "Nummultirange",
+    "Numrange",
+    "Oid",
+    "OneIsNullable",
+    "Range",
+    "Record",
+    "Serial",
+    "SingleValue",
+    "SmallInt",
+    "SmallSerial",
+    "Smallint",
+    "SqlOrd",
+    "SqlType",
+    "Sub",
+    "Text",
+    "Time",
+    "Timestamp",
+    "Timestamptz",
+    "TimestamptzSqlite",
+    "TinyInt",
+    "Tinyblob",
+    "Tinyint",
+    "Tinytext",
+    "Tsmultirange",
+    "Tsrange",
+    "Tstzmultirange",
+    "Tstzrange",
+    "TypeMetadata",
+    "Unsigned",
+    "Untyped",
+    "Uuid",
+    "VarChar",
+    "Varbinary",
+    "Varchar",
+];
+
+/// Names a table's Rust identifier cannot take: `diesel` (the macros' paths start with it)
+/// and `sql_types` (the module of custom types).
+const RESERVED_TABLES: &[&str] = &["diesel", "sql_types"];
+
 /// A Rust identifier for `name`, as diesel print-schema makes one: invalid characters
 /// become `_`, a keyword gets a trailing `_`, and a clash with `taken` more `_`s.
 fn rust_ident(name: &str, taken: &BTreeSet<String>) -> String {
@@ -1757,8 +1865,9 @@ fn str_lit(s: &str) -> String {
 /// Prints the schema as diesel `table!` definitions, in diesel print-schema's style:
 /// custom (enum) types in a `sql_types` module, tables sorted by name with their columns in
 /// order and their primary key, `#[max_length]` for `Varchar(n)`/`Char(n)`,
-/// `#[sql_name]` where a name is not a usable Rust identifier (a keyword, a column named
-/// like its table, other characters), table and column comments as doc comments, a
+/// `#[sql_name]` where a name is not a usable Rust identifier (a keyword, other characters,
+/// a column named like its table, like an item `table!` defines (`table`, `star`, `dsl`,
+/// ...) or like a SQL type; a table named `diesel` or `sql_types`), table and column comments as doc comments, a
 /// `joinable!` for each foreign key diesel print-schema would write one for (single-column,
 /// to the parent's primary key, the only one between the two tables), and
 /// `allow_tables_to_appear_in_same_query!`. The text is rustfmt-clean.
@@ -1847,17 +1956,20 @@ pub fn print_schema_rs(schema: &Schema) -> String {
     }
 
     // Rust names of tables and of each table's columns.
+    let reserved_tables: BTreeSet<String> = RESERVED_TABLES.iter().map(|s| s.to_string()).collect();
     let mut table_names: BTreeSet<String> = BTreeSet::new();
     let mut rust_tables: BTreeMap<&str, String> = BTreeMap::new();
     for t in &keyed {
-        let id = rust_ident(&t.name, &table_names);
+        let taken: BTreeSet<String> = table_names.union(&reserved_tables).cloned().collect();
+        let id = rust_ident(&t.name, &taken);
         table_names.insert(id.clone());
         rust_tables.insert(&t.name, id);
     }
     let mut rust_columns: BTreeMap<(&str, &str), String> = BTreeMap::new();
     for t in &keyed {
         let table_id = &rust_tables[t.name.as_str()];
-        let mut taken: BTreeSet<String> = BTreeSet::new();
+        let mut taken: BTreeSet<String> = RESERVED_COLUMNS.iter().map(|s| s.to_string()).collect();
+        taken.extend(custom.values().cloned());
         taken.insert(table_id.clone());
         for c in &t.columns {
             let id = rust_ident(&c.name, &taken);

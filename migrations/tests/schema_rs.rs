@@ -291,6 +291,11 @@ fn portable() -> Schema {
             .column(Column::new("Order Total", Type::Double))
             .column(Column::new("1st", Type::Boolean))
             .column(Column::new("every_type_id", Type::Integer).not_null())
+            .column(Column::new("table", Type::Integer))
+            .column(Column::new("star", Type::Integer))
+            .column(Column::new("dsl", Type::Integer))
+            .column(Column::new("columns", Type::Integer))
+            .column(Column::new("Integer", Type::Integer))
             .foreign_key(ForeignKey::new(["every_type_id"], "every_type", ["id"])),
     ));
     ops.push(op::create_table(
@@ -309,6 +314,11 @@ fn portable() -> Schema {
     ));
     ops.push(op::create_table(
         Table::new("log").column(Column::new("line", Type::Text).not_null()),
+    ));
+    ops.push(op::create_table(
+        Table::new("diesel")
+            .column(id())
+            .column(Column::new("diesel", Type::Integer)),
     ));
     // Two foreign keys between the same tables: diesel print-schema writes no joinable!.
     ops.push(op::create_table(

@@ -23,6 +23,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    #[sql_name = "diesel"]
+    diesel_ (id) {
+        id -> Integer,
+        #[sql_name = "diesel"]
+        diesel__ -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
     epsilon (id) {
         id -> Integer,
         type_id -> Nullable<Integer>,
@@ -98,6 +107,16 @@ diesel::table! {
         #[sql_name = "1st"]
         _1st -> Nullable<Bool>,
         every_type_id -> Integer,
+        #[sql_name = "table"]
+        table_ -> Nullable<Integer>,
+        #[sql_name = "star"]
+        star_ -> Nullable<Integer>,
+        #[sql_name = "dsl"]
+        dsl_ -> Nullable<Integer>,
+        #[sql_name = "columns"]
+        columns_ -> Nullable<Integer>,
+        #[sql_name = "Integer"]
+        Integer_ -> Nullable<Integer>,
     }
 }
 
@@ -118,5 +137,5 @@ diesel::joinable!(type_ -> every_type (every_type_id));
 diesel::joinable!(zeta -> type_ (type_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    alpha, beta, delta, epsilon, eta, every_type, gamma, moves, pairs, type_, zeta
+    alpha, beta, delta, diesel_, epsilon, eta, every_type, gamma, moves, pairs, type_, zeta
 );
