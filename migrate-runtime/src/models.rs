@@ -298,7 +298,8 @@ fn lex(text: &str) -> Result<Vec<Token>, ModelsError> {
     while let Some(c) = lx.peek(0) {
         let line = lx.line;
         let tok = match c {
-            c if c.is_whitespace() => {
+            // A byte-order mark is as good as whitespace.
+            c if c.is_whitespace() || c == '\u{feff}' => {
                 lx.bump();
                 continue;
             }
@@ -1083,7 +1084,19 @@ fn read_items(toks: &[Token], line: u32, file: &mut RawFile) -> Result<(), Model
             }
         }
         c.pos = start;
-        skip_item(&mut c);
+        // An item starts with a name (`use`, `fn`, `pub`, a macro path): anything else is a
+        // stray token, skipped alone so that it cannot take the next item with it.
+        if matches!(
+            c.peek(),
+            Some(Token {
+                tok: Tok::Ident(..),
+                ..
+            })
+        ) {
+            skip_item(&mut c);
+        } else {
+            c.next();
+        }
     }
     Ok(())
 }
@@ -2308,6 +2321,60 @@ mod tests {
                 "the foreign key orders.item_id -> items of the schema state has no joinable! in the models",
             ]
         );
+    }
+
+    /// Inputs that once were, or could be, trouble: each is read without a panic, and the
+    /// ones that are valid keep their table.
+    #[test]
+    fn corpus() {
+        let table = "diesel::table! { t (id) { id -> Integer, } }";
+        for ok in [
+            format!("\u{feff}{table}"),
+            format!("{table}\r\n"),
+            format!("@ ! {table}"),
+            format!("#![allow(unused)]\n{table}"),
+            format!("pub(crate) mod schema {{ {table} }}"),
+            format!("macro_rules! m {{ () => {{}} }}\n{table}"),
+            format!("/* /* nested */ */ {table} // trailing"),
+            format!("const X: [u8; 2] = [1, 2];\n{table}"),
+            format!("::{table}"),
+            format!("{table}\ndiesel::allow_tables_to_appear_in_same_query!(t, t);"),
+        ] {
+            let s = parse_schema_rs(&ok).unwrap_or_else(|e| panic!("{ok:?}: {e}"));
+            assert!(s.table("t").is_some(), "{ok:?}");
+        }
+        for bad in [
+            "",
+            "\"",
+            "r#\"",
+            "r##\"abc\"#",
+            "b'",
+            "'",
+            "'\\",
+            "\"\\u{110000}\"",
+            "\"\\u{",
+            "\"\\x\"",
+            "table!",
+            "table! {",
+            "table! { t (",
+            "table! { t () { id -> Integer, } }",
+            "table! { t (id) { id -> } }",
+            "table! { t (id) { id -> Nullable<> } }",
+            "table! { t (id) { id -> Nullable<Integer, Text> } }",
+            "table! { t (id) { #[sql_name] id -> Integer } }",
+            "table! { t (id) { #[max_length = x] id -> Integer } }",
+            "table! { use ; t (id) { id -> Integer } }",
+            "table! { use a::{b, {c as}}; t (id) { id -> Integer } }",
+            "joinable!(a -> b ());",
+            "joinable!(a ->);",
+            "pub mod sql_types { # }",
+            "pub mod sql_types { #[diesel(postgres_type(name = 1))] pub struct X; }",
+            "mod",
+            "pub(",
+            "\u{202e}",
+        ] {
+            let _ = parse_schema_rs(bad);
+        }
     }
 
     proptest! {
