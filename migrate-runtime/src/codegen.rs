@@ -281,7 +281,9 @@ fn default_expr(d: &DefaultValue) -> Expr {
         DefaultValue::Value(v) => match v {
             Value::Null => path("Value::Null"),
             Value::Bool(b) => atom(b.to_string(), true),
-            Value::Int(i) if i32::try_from(*i).is_ok() => int(i),
+            // A bare literal is an `i32` (`i32::MIN` itself is left to `Value::Int`: its
+            // digits alone overflow).
+            Value::Int(i) if i32::try_from(*i).is_ok_and(|n| n != i32::MIN) => int(i),
             Value::Int(i) => call("Value::Int", vec![i64_literal(*i)]),
             Value::Float(f) => float(*f),
             Value::Text(s) => lit(s),

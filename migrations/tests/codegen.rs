@@ -64,6 +64,7 @@ fn every_op() -> Vec<Op> {
                 .column(Column::new("age", Type::SmallInt).server_default(-1))
                 .column(Column::new("big", Type::BigInt).server_default(Value::Int(1 << 40)))
                 .column(Column::new("min", Type::BigInt).server_default(Value::Int(i64::MIN)))
+                .column(Column::new("low", Type::Integer).server_default(i32::MIN))
                 .column(
                     Column::new("vip", Type::Boolean)
                         .not_null()

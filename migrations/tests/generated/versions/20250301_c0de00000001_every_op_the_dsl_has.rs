@@ -20,6 +20,7 @@ pub fn upgrade() -> Vec<Op> {
                 .column(Column::new("age", Type::SmallInt).server_default(-1))
                 .column(Column::new("big", Type::BigInt).server_default(Value::Int(1099511627776)))
                 .column(Column::new("min", Type::BigInt).server_default(Value::Int(i64::MIN)))
+                .column(Column::new("low", Type::Integer).server_default(Value::Int(-2147483648)))
                 .column(
                     Column::new("vip", Type::Boolean)
                         .not_null()
