@@ -1,14 +1,13 @@
 //! The expansion of `embed_migrations!("folder")`: read the folder, check the graph, embed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use migrate_core::{Graph, Revision};
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use migrate_core::{scan, Graph, Revision};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use syn::{Attribute, Item, LitStr};
 
-use crate::attr::{self, Args};
+use crate::attr;
 use crate::errors::{suggested_id, Errors};
 use crate::{ast, checks, diagnose};
 
@@ -64,13 +63,16 @@ pub struct Context<'a> {
 /// One `.rs` file of the folder.
 struct File {
     path: PathBuf,
-    display: String,
     state: State,
 }
 
 enum State {
-    /// Has exactly one `#[migration]`; `usable` when the attribute will emit `MIGRATION`.
-    Migration { args: Args, usable: bool, line: u32 },
+    /// Has exactly one `#[migration]` whose revision could be read; `usable` when the
+    /// attribute will emit a real `MIGRATION` (it emits a stand-in otherwise).
+    Migration { revision: Revision, usable: bool },
+    /// Has one `#[migration]` without a readable revision: compiled for the attribute to
+    /// report its errors, not listed.
+    Broken,
     /// rustc will report its syntax error when it compiles the module.
     Unparsable,
     /// Reported at the literal; not compiled.
@@ -85,34 +87,15 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
     let files = read_folder(lit, &dir, cx, &mut errors);
 
     // The graph of every file whose revision could be read.
-    let revisions: Vec<(usize, Revision)> = files
+    let revisions: Vec<(usize, &Revision)> = files
         .iter()
         .enumerate()
         .filter_map(|(i, f)| match &f.state {
-            State::Migration { args, line, .. } => args.revision.as_ref().map(|r| {
-                let values =
-                    |v: &[attr::Lit]| v.iter().map(|l| l.value.clone()).collect::<Vec<_>>();
-                (
-                    i,
-                    Revision {
-                        id: r.value.clone(),
-                        parents: values(&args.down_revisions),
-                        depends_on: values(&args.depends_on),
-                        branch_labels: values(&args.branch_labels),
-                        message: args
-                            .message
-                            .as_ref()
-                            .map(|m| m.value.clone())
-                            .unwrap_or_default(),
-                        file: f.display.clone(),
-                        line: *line,
-                    },
-                )
-            }),
+            State::Migration { revision, .. } => Some((i, revision)),
             _ => None,
         })
         .collect();
-    let graph = Graph::new(revisions.iter().map(|(_, r)| r.clone()));
+    let graph = Graph::new(revisions.iter().map(|(_, r)| (*r).clone()));
     let any_unparsable = files.iter().any(|f| matches!(f.state, State::Unparsable));
     // With a file rustc cannot parse, the graph is incomplete: report that file first.
     let problems = if any_unparsable {
@@ -121,19 +104,16 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
         diagnose::problems(&graph, &rel, cx.package)
     };
 
+    // The generated code, written as text and parsed once (see `parse_generated`).
+    let mut code = String::from("mod __migrate_embedded {\n");
+
     // Modules, one per file rustc should compile.
     let mut used_names = HashSet::new();
-    let mut modules = Vec::new();
     let mut module_of = vec![None; files.len()];
     for (i, f) in files.iter().enumerate() {
-        if matches!(f.state, State::Rejected) {
-            continue;
-        }
         let base = match &f.state {
-            State::Migration { args, .. } => match &args.revision {
-                Some(r) => format!("m_{}", r.value),
-                None => format!("m_file_{i}"),
-            },
+            State::Rejected => continue,
+            State::Migration { revision, .. } => format!("m_{}", revision.id),
             _ => format!("m_file_{i}"),
         };
         let mut name = base.clone();
@@ -142,50 +122,56 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
             name = format!("{base}_{n}");
             n += 1;
         }
-        let ident = format_ident!("{}", name);
-        let path = f.path.to_string_lossy().into_owned();
-        modules.push(quote! {
-            #[path = #path]
-            pub mod #ident;
-        });
-        module_of[i] = Some(ident);
+        let path = f.path.to_string_lossy();
+        code.push_str(&format!("#[path = {path:?}]\npub mod {name};\n"));
+        module_of[i] = Some(name);
     }
 
-    // Checks: one name per id literal of every usable file.
+    // Checks: one name per id literal of every file the attribute accepts.
+    code.push_str(&format!(
+        "/// Compile-time checks of the revision graph (see `embed_migrations!`).\n\
+         #[doc(hidden)]\n\
+         #[allow(non_camel_case_types, dead_code)]\n\
+         pub mod {} {{\n\
+         pub trait {valid} {{ const OK: () = (); }}\n\
+         impl {valid} for () {{}}\n\
+         pub struct Never;\n",
+        checks::MODULE,
+        valid = checks::VALID,
+    ));
     let mut declared = HashSet::new();
-    let mut check_items = Vec::new();
     for f in &files {
         let State::Migration {
-            args, usable: true, ..
+            revision,
+            usable: true,
         } = &f.state
         else {
             continue;
         };
-        for name in check_names(args) {
+        for name in check_names(revision) {
             if !declared.insert(name.clone()) {
                 continue;
             }
-            let ident = format_ident!("{}", name);
             match problems.get(&name) {
-                None => check_items.push(quote!(pub use self::Valid as #ident;)),
+                None => code.push_str(&format!("pub use self::{} as {name};\n", checks::VALID)),
                 Some(problem) => {
-                    let message = escape(&problem.message);
-                    let label = escape(&problem.label);
-                    let notes = problem.notes.iter().map(|n| escape(n));
-                    check_items.push(quote! {
-                        #[diagnostic::on_unimplemented(
-                            message = #message,
-                            label = #label,
-                            #(note = #notes,)*
-                        )]
-                        pub trait #ident { const OK: () = (); }
-                        #[diagnostic::do_not_recommend]
-                        impl #ident for Never {}
-                    });
+                    code.push_str(&format!(
+                        "#[diagnostic::on_unimplemented(message = {:?}, label = {:?}",
+                        escape(&problem.message),
+                        escape(&problem.label)
+                    ));
+                    for note in &problem.notes {
+                        code.push_str(&format!(", note = {:?}", escape(note)));
+                    }
+                    code.push_str(&format!(
+                        ")]\npub trait {name} {{ const OK: () = (); }}\n\
+                         #[diagnostic::do_not_recommend]\nimpl {name} for Never {{}}\n"
+                    ));
                 }
             }
         }
     }
+    code.push_str("}\n");
 
     // Topological order when the graph is sound, file order otherwise.
     let usable: Vec<usize> = files
@@ -196,7 +182,7 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
         .collect();
     let order: Vec<usize> = match graph.topological_order() {
         Ok(sorted) if problems.is_empty() => {
-            let file_of_rev: std::collections::HashMap<&str, usize> = revisions
+            let file_of_rev: HashMap<&str, usize> = revisions
                 .iter()
                 .filter(|(i, _)| usable.contains(i))
                 .map(|(i, r)| (r.id.as_str(), *i))
@@ -208,35 +194,33 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
         }
         _ => usable,
     };
-    let listed = order
-        .iter()
-        .map(|&i| module_of[i].as_ref().expect("usable files are modules"));
+    code.push_str("pub const MIGRATIONS: &[::migrate_runtime::__private::Migration] = &[");
+    for (k, &i) in order.iter().enumerate() {
+        let module = module_of[i].as_ref().expect("usable files are modules");
+        let comma = if k == 0 { "" } else { ", " };
+        code.push_str(&format!("{comma}{module}::MIGRATION"));
+    }
+    code.push_str(&format!(
+        "];\n}}\n::migrate_runtime::__private::Migrations::__from_sorted(__migrate_embedded::MIGRATIONS, {:?})",
+        dir.to_string_lossy()
+    ));
 
-    let rt = quote!(::migrate_runtime::__private);
-    let checks_module = format_ident!("{}", checks::MODULE);
-    let valid = format_ident!("{}", checks::VALID);
-    let dir_text = dir.to_string_lossy().into_owned();
-    let compile_errors = errors.to_compile_errors();
-    quote! {
-        {
-            #compile_errors
-            mod __migrate_embedded {
-                #(#modules)*
+    let mut body = errors.to_compile_errors();
+    body.extend(parse_generated(&code));
+    TokenTree::Group(Group::new(Delimiter::Brace, body)).into()
+}
 
-                /// Compile-time checks of the revision graph (see `embed_migrations!`).
-                #[doc(hidden)]
-                #[allow(non_camel_case_types, dead_code)]
-                pub mod #checks_module {
-                    pub trait #valid { const OK: () = (); }
-                    impl #valid for () {}
-                    pub struct Never;
-                    #(#check_items)*
-                }
-
-                pub const MIGRATIONS: &[#rt::Migration] = &[#(#listed::MIGRATION),*];
-            }
-            #rt::Migrations::__from_sorted(__migrate_embedded::MIGRATIONS, #dir_text)
-        }
+/// Parses code written by the macro. In a build this is the compiler's lexer, called
+/// once: proc_macro2's own parsing and `quote!` build the stream token by token, in a
+/// proc macro compiled without optimizations (a debug build), which for a thousand
+/// migrations costs more than everything else the expansion does.
+fn parse_generated(code: &str) -> TokenStream {
+    if proc_macro::is_available() {
+        code.parse::<proc_macro::TokenStream>()
+            .expect("generated code parses")
+            .into()
+    } else {
+        code.parse().expect("generated code parses")
     }
 }
 
@@ -245,27 +229,27 @@ fn escape(s: &str) -> String {
     s.replace('{', "{{").replace('}', "}}")
 }
 
-/// The check names the attribute references for these arguments (see `expand`).
-fn check_names(args: &Args) -> Vec<String> {
-    let Some(rev) = &args.revision else {
-        return Vec::new();
-    };
-    let id = &rev.value;
+/// The check names the attribute references for this revision (see `expand`).
+fn check_names(revision: &Revision) -> Vec<String> {
+    let id = &revision.id;
     let mut names = vec![checks::revision(id)];
     names.extend(
-        args.down_revisions
+        revision
+            .parents
             .iter()
-            .map(|p| checks::down_revision(id, &p.value)),
+            .map(|p| checks::down_revision(id, p)),
     );
     names.extend(
-        args.depends_on
+        revision
+            .depends_on
             .iter()
-            .map(|d| checks::depends_on(id, &d.value)),
+            .map(|d| checks::depends_on(id, d)),
     );
     names.extend(
-        args.branch_labels
+        revision
+            .branch_labels
             .iter()
-            .map(|l| checks::branch_label(id, &l.value)),
+            .map(|l| checks::branch_label(id, l)),
     );
     names
 }
@@ -329,11 +313,7 @@ fn read_folder(lit: &LitStr, dir: &Path, cx: &Context, errors: &mut Errors) -> V
                 .to_string_lossy()
                 .replace('\\', "/");
             let state = read_file(&path, &display, &rel, lit.span(), errors);
-            File {
-                path,
-                display,
-                state,
-            }
+            File { path, state }
         })
         .collect()
 }
@@ -346,7 +326,28 @@ fn read_file(path: &Path, display: &str, rel: &str, span: Span, errors: &mut Err
             return State::Rejected;
         }
     };
-    let Ok(file) = syn::parse_file(&text) else {
+    // The common case: the scanner reads the attribute as text, with the macro's rules, and
+    // a well-formed one is all the graph needs. The attribute itself still checks the item
+    // under it (and stands in a `MIGRATION` if it refuses it). Whatever the scanner does not
+    // accept takes the full parse below, which keeps every error as the macro reports it.
+    if let Ok(Some(mut revision)) = scan::parse_migration_source(&text, display) {
+        revision.line = revision_line(&text, &revision.id);
+        return State::Migration {
+            revision,
+            usable: true,
+        };
+    }
+    read_file_with_syn(&text, display, rel, span, errors)
+}
+
+fn read_file_with_syn(
+    text: &str,
+    display: &str,
+    rel: &str,
+    span: Span,
+    errors: &mut Errors,
+) -> State {
+    let Ok(file) = syn::parse_file(text) else {
         return State::Unparsable;
     };
     let found: Vec<(&Item, &Attribute)> = file
@@ -390,11 +391,26 @@ fn read_file(path: &Path, display: &str, rel: &str, span: Span, errors: &mut Err
                 && shape.is_some()
                 && args.revision.is_some()
                 && matches!(attr.meta, syn::Meta::List(_));
-            let line = args
-                .revision
-                .as_ref()
-                .map_or(0, |r| revision_line(&text, &r.value));
-            State::Migration { args, usable, line }
+            let Some(revision) = &args.revision else {
+                return State::Broken;
+            };
+            let values = |v: &[attr::Lit]| v.iter().map(|l| l.value.clone()).collect::<Vec<_>>();
+            State::Migration {
+                revision: Revision {
+                    id: revision.value.clone(),
+                    parents: values(&args.down_revisions),
+                    depends_on: values(&args.depends_on),
+                    branch_labels: values(&args.branch_labels),
+                    message: args
+                        .message
+                        .as_ref()
+                        .map(|m| m.value.clone())
+                        .unwrap_or_default(),
+                    file: display.to_owned(),
+                    line: revision_line(text, &revision.value),
+                },
+                usable,
+            }
         }
         several => {
             errors.add(

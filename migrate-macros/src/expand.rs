@@ -222,24 +222,27 @@ pub fn generate_into(args: &Args, shape: &Shape, out: &mut Vec<TokenTree>) {
     );
 
     let mut check = |name: String, span: Span| {
-        Tokens { out: &mut *out, span }
-            .word("const")
-            .word("_")
-            .punct(":")
-            .group(Delimiter::Parenthesis, |_| {})
-            .punct("=")
-            .punct("<")
-            .group(Delimiter::Parenthesis, |_| {})
-            .word("as")
-            .word("super")
-            .punct("::")
-            .word(checks::MODULE)
-            .punct("::")
-            .word(&name)
-            .punct(">")
-            .punct("::")
-            .word("OK")
-            .punct(";");
+        Tokens {
+            out: &mut *out,
+            span,
+        }
+        .word("const")
+        .word("_")
+        .punct(":")
+        .group(Delimiter::Parenthesis, |_| {})
+        .punct("=")
+        .punct("<")
+        .group(Delimiter::Parenthesis, |_| {})
+        .word("as")
+        .word("super")
+        .punct("::")
+        .word(checks::MODULE)
+        .punct("::")
+        .word(&name)
+        .punct(">")
+        .punct("::")
+        .word("OK")
+        .punct(";");
     };
     check(checks::revision(id), revision.span);
     for p in &args.down_revisions {
@@ -414,7 +417,11 @@ mod tests {
                 vec![]
             }
         );
-        let args = quote!(revision = "bbbb", down_revision = ["aaaa"], message = "a \"b\"");
+        let args = quote!(
+            revision = "bbbb",
+            down_revision = ["aaaa"],
+            message = "a \"b\""
+        );
         let fast = expand(args.clone(), item.clone());
         let mut errors = Errors::new();
         let parsed = attr::parse(args, Span::call_site(), &mut errors);

@@ -170,7 +170,8 @@ pub fn upgrade_fn(tokens: &[TokenTree]) -> Option<Ident> {
             _ => return None,
         }
     }
-    let ident = |i: usize, word: &str| matches!(tokens.get(i), Some(TokenTree::Ident(x)) if x == word);
+    let ident =
+        |i: usize, word: &str| matches!(tokens.get(i), Some(TokenTree::Ident(x)) if x == word);
     if ident(i, "pub") {
         i += 1;
         if matches!(tokens.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
@@ -226,9 +227,17 @@ mod tests {
         for tokens in [
             quote!(revision = "bbbb"),
             quote!(revision = "bbbb",),
-            quote!(revision = "bbbb", down_revision = "aaaa", message = "add items"),
+            quote!(
+                revision = "bbbb",
+                down_revision = "aaaa",
+                message = "add items"
+            ),
             quote!(message = "x \"quoted\" \\ y", revision = "bbbb"),
-            quote!(revision = "bbbb", down_revision = ["aaaa", "cccc",], depends_on = "dddd"),
+            quote!(
+                revision = "bbbb",
+                down_revision = ["aaaa", "cccc",],
+                depends_on = "dddd"
+            ),
             quote!(revision = "bbbb", branch_labels = ["shop", "a-b_c"]),
             quote!(revision = r"bbbb", message = r#"raw "text""#),
             quote!(revision = "bbbb", down_revision = []),
@@ -281,10 +290,31 @@ mod tests {
     #[test]
     fn plain_upgrade_functions() {
         for (tokens, name) in [
-            (quote!(pub fn upgrade() -> Vec<Op> { vec![] }), "upgrade"),
-            (quote!(fn up() -> Vec<Op> { let x = 1; vec![] }), "up"),
             (
-                quote!(#[doc = "x"] #[allow(unused)] pub(crate) fn up() -> Vec<Op> { vec![] }),
+                quote!(
+                    pub fn upgrade() -> Vec<Op> {
+                        vec![]
+                    }
+                ),
+                "upgrade",
+            ),
+            (
+                quote!(
+                    fn up() -> Vec<Op> {
+                        let x = 1;
+                        vec![]
+                    }
+                ),
+                "up",
+            ),
+            (
+                quote!(
+                    #[doc = "x"]
+                    #[allow(unused)]
+                    pub(crate) fn up() -> Vec<Op> {
+                        vec![]
+                    }
+                ),
                 "up",
             ),
         ] {
@@ -299,16 +329,57 @@ mod tests {
     #[test]
     fn other_items_are_left_to_syn() {
         for tokens in [
-            quote!(pub async fn upgrade() -> Vec<Op> { vec![] }),
-            quote!(pub const fn upgrade() -> Vec<Op> { vec![] }),
-            quote!(pub fn upgrade<T>() -> Vec<Op> { vec![] }),
-            quote!(pub fn upgrade(x: u8) -> Vec<Op> { vec![] }),
-            quote!(pub fn upgrade() -> Vec<String> { vec![] }),
-            quote!(pub fn upgrade() -> std::vec::Vec<Op> { vec![] }),
-            quote!(pub fn upgrade() { }),
-            quote!(pub fn upgrade() -> Vec<Op> where (): Copy { vec![] }),
-            quote!(pub mod m { pub fn upgrade() -> Vec<Op> { vec![] } }),
-            quote!(pub struct S;),
+            quote!(
+                pub async fn upgrade() -> Vec<Op> {
+                    vec![]
+                }
+            ),
+            quote!(
+                pub const fn upgrade() -> Vec<Op> {
+                    vec![]
+                }
+            ),
+            quote!(
+                pub fn upgrade<T>() -> Vec<Op> {
+                    vec![]
+                }
+            ),
+            quote!(
+                pub fn upgrade(x: u8) -> Vec<Op> {
+                    vec![]
+                }
+            ),
+            quote!(
+                pub fn upgrade() -> Vec<String> {
+                    vec![]
+                }
+            ),
+            quote!(
+                pub fn upgrade() -> std::vec::Vec<Op> {
+                    vec![]
+                }
+            ),
+            quote!(
+                pub fn upgrade() {}
+            ),
+            quote!(
+                pub fn upgrade() -> Vec<Op>
+                where
+                    (): Copy,
+                {
+                    vec![]
+                }
+            ),
+            quote!(
+                pub mod m {
+                    pub fn upgrade() -> Vec<Op> {
+                        vec![]
+                    }
+                }
+            ),
+            quote!(
+                pub struct S;
+            ),
         ] {
             let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
             assert!(upgrade_fn(&trees).is_none(), "{tokens}");

@@ -16,6 +16,7 @@ mod diagnose;
 mod embed;
 mod errors;
 mod expand;
+mod fast;
 
 /// Declares one migration: its revision id, its parents and how to build its ops.
 ///
