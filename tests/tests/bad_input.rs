@@ -75,6 +75,7 @@ on_every_backend!(
     nonexistent_database,
     failing_migration_one_transaction,
     failing_migration_per_migration,
+    every_verb_hides_the_password,
 );
 
 /// How many migrations of the chain the bad-input tests embed.
@@ -689,6 +690,47 @@ fn postgres_version_table_the_user_cannot_read() {
         assert!(!out.stderr.contains("at base"), "{}", out.text());
     }
     assert_eq!(state(db.conn()), before);
+}
+
+/// Every verb, successful or not, with the test user's URL (from `DATABASE_URL` and from
+/// `--database-url`): `chain_cli` checks each output for the password.
+fn every_verb_hides_the_password(backend: Backend) {
+    let Some(fx) = fixture(backend, "verbs_secret", short_env()) else {
+        return;
+    };
+    if fx.user.is_none() {
+        return; // SQLite: no password
+    }
+    let env = &fx.env;
+    let url = fx.url.as_str();
+    let top = rev(SHORT - 1);
+    for (args, code) in [
+        (&["current"][..], 0),
+        (&["current", "-v"], 0),
+        (&["history", "-i"], 0),
+        (&["heads"], 0),
+        (&["show", top], 0),
+        (&["check"], 1),
+        (&["-v", "upgrade", "+1"], 0),
+        (&["-v", "--per-migration", "upgrade", "head"], 0),
+        (&["check"], 0),
+        (&["upgrade", "head"], 0),
+        (&["upgrade", "--sql", "base:head"], 0),
+        (&["downgrade", "--sql", "head:base"], 0),
+        (&["stamp", rev(2)], 0),
+        (&["stamp", "head"], 0),
+        (&["-v", "downgrade", "-2"], 0),
+        (&["downgrade", "ffff"], 1),
+        (&["upgrade", "--bogus"], 2),
+        (&["-v", "downgrade", "base"], 0),
+    ] {
+        let out = chain_cli(url, env, args);
+        assert_eq!(out.code, code, "{args:?}: {}", out.text());
+        let mut with_flag = vec!["--database-url", url];
+        with_flag.extend_from_slice(args);
+        let out = chain_cli("sqlite:///nonexistent/never-used.db", env, &with_flag);
+        assert_eq!(out.code, code, "--database-url {args:?}: {}", out.text());
+    }
 }
 
 // ---------------------------------------------------------------------------------------
