@@ -428,3 +428,96 @@ migrate_tests::backend_tests!(
     unsupported_types_are_named,
     hand_written_spellings,
 );
+
+/// Introspection time on a 1,000-table database (10 columns, 2 indexes and a foreign key
+/// each: the diff benchmark's schema), median of 3; the result is checked too. Ignored by
+/// default (creating the tables takes a while on MySQL):
+/// `cargo test -p migrate-tests --features postgres,mysql --test introspect thousand -- --ignored --nocapture`.
+fn thousand_tables(db: &mut TestDb) {
+    let d = db.dialect();
+    let mut schema = Schema::new();
+    let mut ops = Vec::new();
+    for i in 0..1000 {
+        let mut t = Table::new(format!("t{i:04}"))
+            .column(
+                Column::new("id", Type::BigInt)
+                    .primary_key()
+                    .autoincrement(),
+            )
+            .column(Column::new("c1", Type::Varchar(100)).not_null())
+            .column(Column::new("c2", Type::Integer).server_default(0))
+            .column(Column::new("c3", Type::Timestamp))
+            .column(Column::new("c4", Type::Text))
+            .column(Column::new("c5", Type::Varchar(50)))
+            .column(
+                Column::new("c6", Type::Boolean)
+                    .not_null()
+                    .server_default(false),
+            )
+            .column(Column::new("c7", Type::Numeric(10, 2)))
+            .column(Column::new("c8", Type::Double))
+            .column(Column::new("c9", Type::BigInt))
+            .index(Index::new(["c1"]))
+            .index(Index::new(["c2", "c3"]));
+        if i > 0 {
+            t = t.foreign_key(ForeignKey::new(["c9"], format!("t{:04}", i - 1), ["id"]));
+        }
+        ops.push(op::create_table(t));
+    }
+    let statements = migrate_runtime::diff::render(d, &schema, &ops).expect("the tables render");
+    let batch: Vec<String> = statements.iter().map(ToString::to_string).collect();
+    db.exec(&batch.join("\n"));
+    for op in &ops {
+        schema.apply(op).expect("valid");
+    }
+    let mut times = Vec::new();
+    let mut live = Schema::new();
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        live = introspect(db.conn(), &Config::default()).expect("introspect");
+        times.push(start.elapsed());
+    }
+    times.sort();
+    eprintln!(
+        "{d}: introspecting 1,000 tables (10,000 columns, 2,000 indexes, 999 foreign keys): {:.0} ms (median of 3)",
+        times[1].as_secs_f64() * 1e3
+    );
+    assert_same(
+        &schema.as_stored_by(d),
+        &live,
+        &format!("{d}: 1,000 tables"),
+    );
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+#[ignore = "a timing: run with --ignored --nocapture"]
+fn sqlite_thousand_tables() {
+    migrate_tests::run_scenario(
+        migrate_tests::Backend::Sqlite,
+        "sqlite_thousand_tables",
+        thousand_tables,
+    );
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+#[ignore = "a timing: run with --ignored --nocapture"]
+fn postgres_thousand_tables() {
+    migrate_tests::run_scenario(
+        migrate_tests::Backend::Postgres,
+        "postgres_thousand_tables",
+        thousand_tables,
+    );
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+#[ignore = "a timing: run with --ignored --nocapture"]
+fn mysql_thousand_tables() {
+    migrate_tests::run_scenario(
+        migrate_tests::Backend::Mysql,
+        "mysql_thousand_tables",
+        thousand_tables,
+    );
+}

@@ -251,12 +251,11 @@ pub fn sqlite_indexes() -> String {
 pub fn postgres_tables() -> String {
     format!(
         "SELECT {} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_description ds ON ds.objoid = c.oid \
+         AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0 \
          WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
          ORDER BY c.relname",
-        text_columns(
-            Dialect::Postgres,
-            &["c.relname", "obj_description(c.oid, 'pg_class')"]
-        )
+        text_columns(Dialect::Postgres, &["c.relname", "ds.description"])
     )
 }
 
@@ -268,6 +267,8 @@ pub fn postgres_columns() -> String {
         "SELECT {} FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         LEFT JOIN pg_description ds ON ds.objoid = a.attrelid \
+         AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum \
          WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
          AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
         text_columns(
@@ -281,7 +282,7 @@ pub fn postgres_columns() -> String {
                 "a.attnotnull",
                 "a.attidentity",
                 "pg_get_expr(d.adbin, d.adrelid)",
-                "col_description(a.attrelid, a.attnum)",
+                "ds.description",
                 "a.attgenerated",
             ]
         )
