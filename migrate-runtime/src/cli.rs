@@ -236,7 +236,15 @@ where
     match execute(migrations, &cli, &url, explicit, &mut out) {
         Ok(code) => code,
         Err(message) => {
-            out.error(&message.replace(&url, &redact_url(&url)));
+            // One line: a statement or a driver message may span several.
+            let message = message
+                .replace(&url, &redact_url(&url))
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.error(&message);
             ExitCode::from(1)
         }
     }

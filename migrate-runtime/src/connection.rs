@@ -102,6 +102,74 @@ fn scrub(message: String, url: &str) -> String {
     }
 }
 
+/// A driver message on one line: continuation lines (libpq's "\n\tIs the server
+/// running...") joined with a space.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Refuses URLs that would otherwise open the wrong thing: an empty one (SQLite's
+/// throwaway database), an unknown scheme or a server scheme without `//` (both would be
+/// taken for a SQLite file name).
+fn check_url(url: &str) -> Result<(), String> {
+    const SCHEMES: &str = "sqlite://, postgres://, postgresql://, mysql:// or mariadb://";
+    let trimmed = url.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    if trimmed.is_empty() || lower == "sqlite://" || lower == "sqlite:" {
+        return Err(format!(
+            "the URL names no database: give a file path (sqlite://app.db) or a server URL ({SCHEMES})"
+        ));
+    }
+    if let Some((scheme, rest)) = lower.split_once("://") {
+        if !["sqlite", "postgres", "postgresql", "mysql", "mariadb"].contains(&scheme) {
+            return Err(format!("unknown URL scheme `{scheme}://`: use {SCHEMES}"));
+        }
+        let _ = rest;
+        return Ok(());
+    }
+    for scheme in ["postgres:", "postgresql:", "mysql:", "mariadb:"] {
+        if lower.starts_with(scheme) {
+            return Err(format!(
+                "`{url}` is not a server URL: write {scheme}//user@host/database"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// For a MySQL URL, that it names a database: the engine's tables and lock live in one.
+/// (A connection without one is fine for administration, so [`Connection::establish`]
+/// allows it.)
+pub(crate) fn check_mysql_database(url: &str) -> Result<(), ConnectionError> {
+    let lower = url.trim().to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("mysql://")
+        .or_else(|| lower.strip_prefix("mariadb://"))
+    else {
+        return Ok(());
+    };
+    let database = rest
+        .split_once('/')
+        .map_or("", |(_, path)| path)
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("");
+    if database.is_empty() {
+        return Err(ConnectionError::Connect {
+            url: redact_url(url),
+            message:
+                "the URL names no database: add it after the host (mysql://user@host/database)"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
 /// Which backend a URL names.
 ///
 /// ```
@@ -188,9 +256,13 @@ impl Connection {
     pub fn establish(url: &str) -> Result<Self, ConnectionError> {
         use diesel::Connection as _;
         let redacted = redact_url(url);
+        check_url(url).map_err(|message| ConnectionError::Connect {
+            url: redacted.clone(),
+            message,
+        })?;
         let connect_err = |e: diesel::ConnectionError| ConnectionError::Connect {
             url: redacted.clone(),
-            message: scrub(e.to_string(), url).trim().to_owned(),
+            message: one_line(&scrub(e.to_string(), url)),
         };
         match dialect_of_url(url) {
             Dialect::Sqlite => {

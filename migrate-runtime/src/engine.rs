@@ -146,11 +146,14 @@ pub enum EngineError {
     #[error(transparent)]
     Connection(#[from] ConnectionError),
     /// The database is at a revision the embedded migrations do not know.
-    #[error("the database is at revision {revision}, which these migrations do not know (was it migrated by a newer build?); nothing was changed")]
+    #[error("the database is at revision \"{revision}\", which these migrations do not know (was it migrated by a newer build?); nothing was changed")]
     UnknownRevision {
         /// The unknown revision.
         revision: String,
     },
+    /// The version table holds rows that cannot all be heads.
+    #[error("the version table is inconsistent: {0}; nothing was changed (repair it with `stamp --purge <revision>`)")]
+    InconsistentVersions(String),
     /// The target names no revision (or an ambiguous prefix), or cannot be reached.
     #[error("{0} (nothing was changed)")]
     UnknownTarget(String),
@@ -314,6 +317,7 @@ impl<'m> Engine<'m> {
 
     /// Connects to `url` (see [`crate::connection`]) with the default [`Config`].
     pub fn connect(migrations: &'m Migrations, url: &str) -> Result<Self, EngineError> {
+        crate::connection::check_mysql_database(url)?;
         Ok(Self::new(migrations, Connection::establish(url)?))
     }
 

@@ -53,12 +53,29 @@ impl Migrations {
     /// Revisions applied to the database: the current heads and all their ancestors.
     /// Refuses a head these migrations do not know.
     pub(crate) fn applied_set(&self, heads: &[String]) -> Result<RevSet, EngineError> {
-        let mut roots = Vec::new();
+        let mut roots: Vec<&'static Migration> = Vec::new();
         for h in heads {
             let m = self.get(h).ok_or_else(|| EngineError::UnknownRevision {
                 revision: h.clone(),
             })?;
+            if roots.iter().any(|r| r.revision == m.revision) {
+                return Err(EngineError::InconsistentVersions(format!(
+                    "revision {} is in it twice",
+                    m.revision
+                )));
+            }
             roots.push(m);
+        }
+        for r in &roots {
+            if let Some(below) = roots
+                .iter()
+                .find(|o| o.revision != r.revision && self.closure([**o]).contains(r.revision))
+            {
+                return Err(EngineError::InconsistentVersions(format!(
+                    "revision {} is listed with {}, which builds on it",
+                    r.revision, below.revision
+                )));
+            }
         }
         Ok(self.closure(roots))
     }

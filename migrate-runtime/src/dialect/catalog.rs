@@ -11,8 +11,10 @@ pub fn table_exists(d: Dialect, table: &str) -> String {
         Dialect::Sqlite => {
             format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = {name}")
         }
+        // pg_tables lists every table; information_schema hides those the user may not
+        // read, which would make a version table the user cannot read look missing.
         Dialect::Postgres => format!(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = {name}"
+            "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {name}"
         ),
         Dialect::Mysql => format!(
             "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {name}"
