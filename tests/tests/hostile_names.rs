@@ -396,14 +396,12 @@ fn over_the_limit(backend: Backend, set: &'static Migrations) {
 
 #[cfg(feature = "postgres")]
 #[test]
-#[ignore = "bug: a 64-byte name reaches PostgreSQL, which truncates it to 63 silently, so two names differing past byte 63 collide mid-run (dialect rendering checks no identifier length)"]
 fn over_the_limit_postgres() {
     over_the_limit(Backend::Postgres, &OVER_PG);
 }
 
 #[cfg(feature = "mysql")]
 #[test]
-#[ignore = "bug: a 65-character name reaches MySQL, which fails mid-run (\"Incorrect table name\") after the migrations before it committed (dialect rendering checks no identifier length)"]
 fn over_the_limit_mysql() {
     over_the_limit(Backend::Mysql, &OVER_MYSQL);
 }

@@ -43,6 +43,17 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The longest identifier the backend keeps, in bytes (PostgreSQL's `NAMEDATALEN` - 1,
+    /// which it would otherwise truncate to silently) or characters (MySQL); `None` for
+    /// SQLite, which has no limit.
+    pub fn max_identifier(self) -> Option<(usize, &'static str)> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some((63, "bytes")),
+            Dialect::Mysql => Some((64, "characters")),
+        }
+    }
+
     /// Every dialect.
     pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql];
 
@@ -228,6 +239,9 @@ pub fn render(
     before: &Schema,
     ops: &[Op],
 ) -> Result<Vec<Statement>, RenderError> {
+    for op in ops {
+        check_name_lengths(dialect, op)?;
+    }
     let mut out = Vec::new();
     match dialect {
         Dialect::Sqlite => sqlite::render(before, ops, &mut out)?,
@@ -397,6 +411,52 @@ pub(crate) fn insert_sql(
             )
         })
         .collect()
+}
+
+/// Refuses a name the op creates that the backend would truncate or reject, before
+/// anything runs.
+fn check_name_lengths(d: Dialect, op: &Op) -> Result<(), RenderError> {
+    let Some((max, unit)) = d.max_identifier() else {
+        return Ok(());
+    };
+    let mut names: Vec<&str> = Vec::new();
+    match op {
+        Op::CreateTable(t) => {
+            names.push(&t.name);
+            names.extend(t.columns.iter().map(|c| c.name.as_str()));
+            names.extend(t.indexes.iter().map(|i| i.name.as_str()));
+            names.extend(t.uniques.iter().map(|u| u.name.as_str()));
+            names.extend(t.foreign_keys.iter().map(|f| f.name.as_str()));
+            names.extend(t.checks.iter().map(|c| c.name.as_str()));
+            names.extend(t.primary_key.iter().map(|p| p.name.as_str()));
+        }
+        Op::RenameTable { to, .. } => names.push(to),
+        Op::AddColumn { column, .. } => names.push(&column.name),
+        Op::AlterColumn { change, .. } => names.extend(change.rename.as_deref()),
+        Op::CreateIndex { index, .. } => names.push(&index.name),
+        Op::CreateUnique { unique, .. } => names.push(&unique.name),
+        Op::CreateForeignKey { foreign_key, .. } => names.push(&foreign_key.name),
+        Op::CreateCheck { check, .. } => names.push(&check.name),
+        Op::CreatePrimaryKey { primary_key, .. } => names.push(&primary_key.name),
+        Op::CreateEnum(e) => names.push(&e.name),
+        _ => {}
+    }
+    for name in names {
+        let len = match unit {
+            "bytes" => name.len(),
+            _ => name.chars().count(),
+        };
+        if len > max {
+            return Err(RenderError::Unsupported {
+                op: op.describe(),
+                dialect: d,
+                reason: format!(
+                    "the name \"{name}\" is {len} {unit} long, and {d} keeps at most {max}: shorten it"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `ALTER TABLE <t> <rest>`.
