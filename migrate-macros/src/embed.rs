@@ -140,6 +140,7 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
         valid = checks::VALID,
     ));
     let mut declared = HashSet::new();
+    let mut valid_names = Vec::new();
     for f in &files {
         let State::Migration {
             revision,
@@ -153,7 +154,7 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
                 continue;
             }
             match problems.get(&name) {
-                None => code.push_str(&format!("pub use self::{} as {name};\n", checks::VALID)),
+                None => valid_names.push(name),
                 Some(problem) => {
                     code.push_str(&format!(
                         "#[diagnostic::on_unimplemented(message = {:?}, label = {:?}",
@@ -170,6 +171,13 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
                 }
             }
         }
+    }
+    if !valid_names.is_empty() {
+        code.push_str("pub use self::{");
+        for name in &valid_names {
+            code.push_str(&format!("{} as {name}, ", checks::VALID));
+        }
+        code.push_str("};\n");
     }
     code.push_str("}\n");
 
@@ -293,17 +301,8 @@ fn read_folder(lit: &LitStr, dir: &Path, cx: &Context, errors: &mut Errors) -> V
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "rs"))
         .collect();
     paths.sort();
-    if paths.is_empty() {
-        let id = suggested_id(&rel);
-        errors.add(
-            lit.span(),
-            format!(
-                "migration folder `{rel}` has no .rs file: add the first migration, e.g. \
-                 `{rel}/{id}_create_tables.rs` with `#[migration(revision = \"{id}\")] pub fn upgrade() -> Vec<Op> {{ .. }}`"
-            ),
-        );
-        return Vec::new();
-    }
+    // An empty folder is an empty history: a new project (`migrate init`) builds, and its
+    // CLI writes the first migration (`revision -m ...`).
     paths
         .into_iter()
         .map(|path| {
@@ -575,11 +574,12 @@ mod tests {
     }
 
     #[test]
-    fn empty_folder_is_reported() {
+    fn empty_folder_is_an_empty_history() {
         let t = TempDir::new("empty");
         t.write("README.md", "not a migration");
         let out = t.expand();
-        assert!(out.contains("has no .rs file"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("__from_sorted"), "{out}");
     }
 
     #[test]

@@ -1,7 +1,0 @@
-use migrate_runtime::prelude::*;
-
-pub static MIGRATIONS: Migrations = embed_migrations!("fixtures/empty_folder");
-
-fn main() {
-    println!("{}", MIGRATIONS.len());
-}
