@@ -3,13 +3,16 @@
 //! revision it can name, with exactly the schema of that revision.
 //!
 //! The process is `chain_cli` (`src/bin/chain_cli.rs`: the command line of
-//! `migrate_runtime::cli`) with `CHAIN_PAUSE_MS=1`: every migration ends with a data step
-//! that sleeps 1 ms, so that kills land inside migrations, between a migration's DDL and
-//! its version row, as well as in statements, in the final bookkeeping, at start-up and
-//! after the end. The kill points come from a seeded generator: the child is killed after
+//! `migrate_runtime::cli`). Where a migration's DDL and its version row are separate
+//! commits (`--per-migration`, and MySQL) it runs with `CHAIN_PAUSE_MS=1`: every migration
+//! ends with a data step that sleeps 1 ms, so that kills land between a migration's DDL and
+//! its version row, as well as in statements, in the bookkeeping, at start-up and after
+//! the end. The kill points come from a seeded generator: the child is killed after
 //! it reported `k` finished migrations (random `k`, one trial in five or ten at the very
 //! end of the run) plus a random delay of up to 3 ms (up to 40 ms after start-up when
-//! `k = 0`). `CRASH_SEED` and `CRASH_KILLS` override the seed and the number of kills.
+//! `k = 0`, up to 25 ms at the end). `CRASH_SEED` and `CRASH_KILLS` override the seed and
+//! the number of kills; `CRASH_TIMING=1` prints every trial. Each test ends with one line
+//! of counts on stderr (seen with `--nocapture`).
 //!
 //! After each kill (and once the killed client's server session is gone), the test reads
 //! the version table, the history and the catalog:
@@ -164,6 +167,8 @@ fn crash(backend: Backend, per_migration: bool, kills: usize, seed: u64) {
     let mut rng = Rng::new(seed);
     let mut log: Vec<String> = Vec::new();
     let (mut killed, mut mid_migration_limit) = (0, 0);
+    // Of the killed runs: how many kept nothing of their work, some of it, all of it.
+    let (mut kept_nothing, mut kept_some, mut kept_all) = (0, 0, 0);
     let mut n0 = 0;
 
     for trial in 0..kills {
@@ -173,6 +178,7 @@ fn crash(backend: Backend, per_migration: bool, kills: usize, seed: u64) {
             db = open(backend, mode, round).expect("the server was there a moment ago");
             n0 = 0;
         }
+        let start = n0;
         let remaining = LEN - n0;
         let k = if all_or_nothing {
             if rng.upto(4) == 0 {
@@ -261,6 +267,13 @@ fn crash(backend: Backend, per_migration: bool, kills: usize, seed: u64) {
         } else {
             n0 = n;
         }
+        if t.killed {
+            match n {
+                _ if n == LEN => kept_all += 1,
+                _ if n > start => kept_some += 1,
+                _ => kept_nothing += 1,
+            }
+        }
         log.push(format!("{what} -> {n}"));
         if std::env::var_os("CRASH_TIMING").is_some() {
             let _ = writeln!(
@@ -285,7 +298,7 @@ fn crash(backend: Backend, per_migration: bool, kills: usize, seed: u64) {
     );
     let _ = writeln!(
         std::io::stderr(),
-        "crash {}/{mode}: {kills} trials, {killed} killed mid-run, {mid_migration_limit} left a migration's DDL without its version row, seed {seed}",
+        "crash {}/{mode}: {kills} trials, {killed} killed ({kept_nothing} kept nothing of their run, {kept_some} part, {kept_all} all), {mid_migration_limit} left a migration's DDL without its version row, seed {seed}",
         tag(backend)
     );
 }
