@@ -138,6 +138,7 @@ const RT: &str = "::migrate_runtime::__private::";
 /// `pub const MIGRATION: Migration = Migration { <fields>, upgrade: .., downgrade: .. };`
 fn migration_const(
     out: &mut Vec<TokenTree>,
+    checks: Vec<TokenTree>,
     fields: impl FnOnce(&mut Tokens),
     upgrade: impl FnOnce(&mut Tokens),
     downgrade: impl FnOnce(&mut Tokens),
@@ -154,17 +155,18 @@ fn migration_const(
         .path(RT)
         .word("Migration")
         .punct("=")
-        .path(RT)
-        .word("Migration")
         .group(Delimiter::Brace, |t| {
-            fields(t);
-            t.word("file").punct(":").builtin("file").punct(",");
-            t.word("line").punct(":").builtin("line").punct(",");
-            t.word("upgrade").punct(":");
-            upgrade(t);
-            t.punct(",").word("downgrade").punct(":");
-            downgrade(t);
-            t.punct(",");
+            t.out.extend(checks);
+            t.path(RT).word("Migration").group(Delimiter::Brace, |t| {
+                fields(t);
+                t.word("file").punct(":").builtin("file").punct(",");
+                t.word("line").punct(":").builtin("line").punct(",");
+                t.word("upgrade").punct(":");
+                upgrade(t);
+                t.punct(",").word("downgrade").punct(":");
+                downgrade(t);
+                t.punct(",");
+            });
         })
         .punct(";");
 }
@@ -185,8 +187,41 @@ pub fn generate_into(args: &Args, shape: &Shape, out: &mut Vec<TokenTree>) {
         } => (name, *has_downgrade),
     };
     let in_module = matches!(shape, Shape::Mod { .. });
+    let mut stmts = Vec::new();
+    let mut check = |name: String, span: Span| {
+        Tokens {
+            out: &mut stmts,
+            span,
+        }
+        .word("let")
+        .group(Delimiter::Parenthesis, |_| {})
+        .punct("=")
+        .punct("<")
+        .group(Delimiter::Parenthesis, |_| {})
+        .word("as")
+        .word("super")
+        .punct("::")
+        .word(checks::MODULE)
+        .punct("::")
+        .word(&name)
+        .punct(">")
+        .punct("::")
+        .word("OK")
+        .punct(";");
+    };
+    check(checks::revision(id), revision.span);
+    for p in &args.down_revisions {
+        check(checks::down_revision(id, &p.value), p.span);
+    }
+    for d in &args.depends_on {
+        check(checks::depends_on(id, &d.value), d.span);
+    }
+    for l in &args.branch_labels {
+        check(checks::branch_label(id, &l.value), l.span);
+    }
     migration_const(
         out,
+        stmts,
         |t| {
             t.word("revision").punct(":").string(id).punct(",");
             t.word("down_revisions")
@@ -220,40 +255,6 @@ pub fn generate_into(args: &Args, shape: &Shape, out: &mut Vec<TokenTree>) {
             }
         },
     );
-
-    let mut check = |name: String, span: Span| {
-        Tokens {
-            out: &mut *out,
-            span,
-        }
-        .word("const")
-        .word("_")
-        .punct(":")
-        .group(Delimiter::Parenthesis, |_| {})
-        .punct("=")
-        .punct("<")
-        .group(Delimiter::Parenthesis, |_| {})
-        .word("as")
-        .word("super")
-        .punct("::")
-        .word(checks::MODULE)
-        .punct("::")
-        .word(&name)
-        .punct(">")
-        .punct("::")
-        .word("OK")
-        .punct(";");
-    };
-    check(checks::revision(id), revision.span);
-    for p in &args.down_revisions {
-        check(checks::down_revision(id, &p.value), p.span);
-    }
-    for d in &args.depends_on {
-        check(checks::depends_on(id, &d.value), d.span);
-    }
-    for l in &args.branch_labels {
-        check(checks::branch_label(id, &l.value), l.span);
-    }
 }
 
 /// A `MIGRATION` for a file whose attribute has errors. `embed_migrations!` lists every
@@ -273,6 +274,7 @@ fn stand_in(out: &mut Vec<TokenTree>) {
     }
     migration_const(
         out,
+        Vec::new(),
         |t| {
             t.word("revision").punct(":").string("").punct(",");
             t.word("down_revisions").punct(":").strings(&[]).punct(",");
@@ -348,7 +350,7 @@ mod tests {
         ] {
             assert!(
                 out.contains(&format!(
-                    "const _ : () = < () as super :: __migrate_checks :: {check} > :: OK ;"
+                    "let () = < () as super :: __migrate_checks :: {check} > :: OK ;"
                 )),
                 "{check} in {out}"
             );
