@@ -512,7 +512,9 @@ fn read_only_file(one_line: bool) {
             .is_ok_and(|s| s.success());
         guard.1 = immutable;
         if !immutable || writable(path) {
-            eprintln!("SKIPPED sqlite_read_only_file: the tests run as root and `chattr +i` is not available here");
+            eprintln!(
+                "SKIPPED sqlite_read_only_file: running as root, and `chattr +i` is not available"
+            );
             return;
         }
     }
@@ -733,8 +735,9 @@ const FAIL_LEN: usize = 60;
 /// The broken migration: the 31st of 60 (`create chain_010`), whose second statement fails.
 const BROKEN: usize = 30;
 
-/// Runs the first `FAIL_LEN` migrations with migration `BROKEN` broken (`-v`: statements printed too, and
-/// searched for the password), checks the error and the state, then runs the fixed chain.
+/// Runs the first `FAIL_LEN` migrations with migration `BROKEN` broken (`-v`: statements
+/// printed too, and searched for the password), checks the error and the state, then runs
+/// the fixed chain.
 fn failing_migration(backend: Backend, per_migration: bool) {
     let name = if per_migration {
         "fail_mig"

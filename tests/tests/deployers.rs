@@ -3,10 +3,12 @@
 //! `CHAIN_START_AT_MS`; 100 rather than 300 keeps the 15 rounds near 15 s on two cores
 //! without changing what races: the engine's tables, the lock, the re-read), 5 rounds
 //! per backend: one transaction per run (rounds 0 and 2), `--per-migration` (rounds 1 and
-//! 3), and both at once (round 4: every other process with `--per-migration`). Every process must exit 0, every migration must be reported by exactly
-//! one process and recorded exactly once in the history, in order, and the database must
-//! be at the head with exactly the head's tables, columns and indexes. `DEPLOY_TIMING=1`
-//! (with `--nocapture`) prints each round's time.
+//! 3), and both at once (round 4: every other process with `--per-migration`).
+//!
+//! Every process must exit 0, every migration must be reported by exactly one process and
+//! recorded exactly once in the history, in order, and the database must be at the head
+//! with exactly the head's tables, columns and indexes. `DEPLOY_TIMING=1` (with
+//! `--nocapture`) prints each round's time.
 
 mod support;
 

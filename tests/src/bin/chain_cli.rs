@@ -9,17 +9,21 @@
 //! Environment variables change the set it embeds, so that one binary serves every test
 //! (unset: the 300 migrations as generated):
 //!
-//! | variable | effect |
-//! |---|---|
-//! | `CHAIN_LEN=n` | only the first `n` migrations (a prefix of a linear chain is a valid set) |
-//! | `CHAIN_PAUSE_MS=n` | each migration ends with a data step that sleeps `n` ms (reversible), so that a kill lands inside migrations |
-//! | `CHAIN_BROKEN_AT=i` | migration `i` (0-based) runs a statement that fails: after its own op, or before it with `CHAIN_BROKEN_FIRST=1` |
-//! | `CHAIN_EDITED_AT=i` | migration `i` (a `create table` one: `i % 3 == 0`) creates one more column, as if edited after it ran |
-//! | `CHAIN_IRREVERSIBLE_AT=i` | migration `i` ends with raw SQL that has no reverse |
-//! | `CHAIN_START_AT_MS=t` | sleep until the Unix time `t` (ms) before starting, so that racing processes start together |
+//! - `CHAIN_LEN=n`: only the first `n` migrations (a prefix of a linear chain is a valid
+//!   set);
+//! - `CHAIN_PAUSE_MS=n`: each migration ends with a data step that sleeps `n` ms
+//!   (reversible), so that a kill lands inside migrations;
+//! - `CHAIN_BROKEN_AT=i`: migration `i` (0-based) runs a statement that fails, after its
+//!   own op (before it with `CHAIN_BROKEN_FIRST=1`);
+//! - `CHAIN_EDITED_AT=i`: migration `i` (a `create table` one: `i % 3 == 0`) creates one
+//!   more column, as if edited after it ran;
+//! - `CHAIN_IRREVERSIBLE_AT=i`: migration `i` ends with raw SQL that has no reverse;
+//! - `CHAIN_START_AT_MS=t`: sleep until the Unix time `t` (ms) before starting, so that
+//!   racing processes start together.
 //!
 //! ```text
-//! DATABASE_URL=sqlite:///tmp/c.db CHAIN_LEN=12 cargo run -p migrate-tests --bin chain_cli -- upgrade head
+//! DATABASE_URL=sqlite:///tmp/c.db CHAIN_LEN=12 \
+//!     cargo run -p migrate-tests --bin chain_cli -- upgrade head
 //! ```
 use std::process::ExitCode;
 use std::sync::OnceLock;
