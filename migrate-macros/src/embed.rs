@@ -1,6 +1,7 @@
 //! The expansion of `embed_migrations!("folder")`: read the folder, check the graph, embed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use migrate_core::{scan, Graph, Revision};
@@ -118,12 +119,13 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
         };
         let mut name = base.clone();
         let mut n = 2;
-        while !used_names.insert(name.clone()) {
+        while used_names.contains(&name) {
             name = format!("{base}_{n}");
             n += 1;
         }
         let path = f.path.to_string_lossy();
-        code.push_str(&format!("#[path = {path:?}]\npub mod {name};\n"));
+        let _ = writeln!(code, "#[path = {path:?}]\npub mod {name};");
+        used_names.insert(name.clone());
         module_of[i] = Some(name);
     }
 
@@ -150,24 +152,27 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
             continue;
         };
         for name in check_names(revision) {
-            if !declared.insert(name.clone()) {
+            if declared.contains(&name) {
                 continue;
             }
+            declared.insert(name.clone());
             match problems.get(&name) {
                 None => valid_names.push(name),
                 Some(problem) => {
-                    code.push_str(&format!(
+                    let _ = write!(
+                        code,
                         "#[diagnostic::on_unimplemented(message = {:?}, label = {:?}",
                         escape(&problem.message),
                         escape(&problem.label)
-                    ));
+                    );
                     for note in &problem.notes {
-                        code.push_str(&format!(", note = {:?}", escape(note)));
+                        let _ = write!(code, ", note = {:?}", escape(note));
                     }
-                    code.push_str(&format!(
+                    let _ = writeln!(
+                        code,
                         ")]\npub trait {name} {{ const OK: () = (); }}\n\
-                         #[diagnostic::do_not_recommend]\nimpl {name} for Never {{}}\n"
-                    ));
+                         #[diagnostic::do_not_recommend]\nimpl {name} for Never {{}}"
+                    );
                 }
             }
         }
@@ -175,24 +180,20 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
     if !valid_names.is_empty() {
         code.push_str("pub use self::{");
         for name in &valid_names {
-            code.push_str(&format!("{} as {name}, ", checks::VALID));
+            let _ = write!(code, "{} as {name}, ", checks::VALID);
         }
         code.push_str("};\n");
     }
     code.push_str("}\n");
 
     // Topological order when the graph is sound, file order otherwise.
-    let usable: Vec<usize> = files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| matches!(f.state, State::Migration { usable: true, .. }))
-        .map(|(i, _)| i)
-        .collect();
+    let is_usable = |f: &File| matches!(f.state, State::Migration { usable: true, .. });
+    let usable: Vec<usize> = (0..files.len()).filter(|&i| is_usable(&files[i])).collect();
     let order: Vec<usize> = match graph.topological_order() {
         Ok(sorted) if problems.is_empty() => {
             let file_of_rev: HashMap<&str, usize> = revisions
                 .iter()
-                .filter(|(i, _)| usable.contains(i))
+                .filter(|(i, _)| is_usable(&files[*i]))
                 .map(|(i, r)| (r.id.as_str(), *i))
                 .collect();
             sorted
@@ -206,7 +207,7 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
     for (k, &i) in order.iter().enumerate() {
         let module = module_of[i].as_ref().expect("usable files are modules");
         let comma = if k == 0 { "" } else { ", " };
-        code.push_str(&format!("{comma}{module}::MIGRATION"));
+        let _ = write!(code, "{comma}{module}::MIGRATION");
     }
     code.push_str(&format!(
         "];\n}}\n::migrate_runtime::__private::Migrations::__from_sorted(__migrate_embedded::MIGRATIONS, {:?})",
@@ -297,8 +298,13 @@ fn read_folder(lit: &LitStr, dir: &Path, cx: &Context, errors: &mut Errors) -> V
     };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
+        .filter(|e| {
+            // The listing's own file type spares a `stat` per file; links are followed.
+            e.file_type()
+                .is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
+        })
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "rs"))
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
         .collect();
     paths.sort();
     // An empty folder is an empty history: a new project (`migrate init`) builds, and its

@@ -2,13 +2,16 @@
 //! embedded, against the same files included as plain modules without `#[migration]`.
 //!
 //! ```text
-//! cargo run -p ui-tests --example embed_bench -- [N]
+//! cargo run -p ui-tests --example embed_bench -- [N] [ROUNDS]
 //! ```
 //!
 //! Both crates live under `target/scratch/bench/` and share `target/scratch/target` (as the
 //! rebuild test does), so dependencies compile once. Measured, for each crate:
 //! - full: the crate itself rebuilt from scratch (`CARGO_INCREMENTAL=0`, `main.rs` touched);
 //! - incremental: one migration file edited, rebuilt with incremental compilation.
+//!
+//! Each round builds the embedded crate then the plain one, so that a change in the
+//! machine's load affects both; the figures are medians over ROUNDS rounds (default 5).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -166,24 +169,30 @@ fn main() {
     embedded.build(true);
     plain.build(true);
 
-    let rounds = 3;
-    let mut results = Vec::new();
-    for krate in [&embedded, &plain] {
-        let mut full = Vec::new();
-        let mut incr = Vec::new();
-        for _ in 0..rounds {
+    let rounds: usize = std::env::args()
+        .nth(2)
+        .map(|a| a.parse().expect("ROUNDS must be a number"))
+        .unwrap_or(5);
+    let crates = [&embedded, &plain];
+    let mut full = [Vec::new(), Vec::new()];
+    let mut incr = [Vec::new(), Vec::new()];
+    for _ in 0..rounds {
+        for (k, krate) in crates.iter().enumerate() {
             krate.touch_main();
-            full.push(krate.build(false));
+            full[k].push(krate.build(false));
         }
-        krate.build(true); // incremental cache in place
-        for round in 0..rounds {
-            krate.edit_one(n / 2, round);
-            incr.push(krate.build(true));
-        }
-        results.push((median(full), median(incr)));
     }
-    let (ef, ei) = results[0];
-    let (pf, pi) = results[1];
+    for krate in crates {
+        krate.build(true); // incremental cache in place
+    }
+    for round in 0..rounds {
+        for (k, krate) in crates.iter().enumerate() {
+            krate.edit_one(n / 2, round);
+            incr[k].push(krate.build(true));
+        }
+    }
+    let [ef, pf] = full.map(median);
+    let [ei, pi] = incr.map(median);
     println!("median of {rounds} builds of the crate itself (dependencies already built):");
     println!(
         "  full build        embedded {:6.2}s   plain {:6.2}s   ratio {:.2}",
