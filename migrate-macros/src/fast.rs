@@ -1,217 +1,535 @@
-//! The common case of `#[migration]` without syn: well-formed arguments on
-//! `[pub] fn NAME() -> Vec<Op> { .. }`.
+//! The common case of `#[migration]`, and the attribute's output.
 //!
 //! A build expands the attribute once per migration file, so its cost is multiplied by the
-//! size of the history. syn's parsers first copy every token of their input (a function's
-//! whole body included) into a buffer, one compiler call per group; the shapes here only
-//! walk the top-level tokens of the arguments and of the item, and never look inside the
-//! body. They accept nothing that the full parsers (`attr::parse`, `ast::analyze`) would
-//! not accept with the same result, and give up (`None`) at anything else, so that every
-//! error is still reported by the full parsers, with their spans and messages.
+//! size of the history, and in a debug build the proc macro itself is compiled without
+//! optimizations. So the common case, well-formed arguments on
+//! `[pub] fn NAME() -> Vec<Op> { .. }`, is read from the top-level tokens of the arguments
+//! and of the item, without syn (whose parsers first copy every token of their input, the
+//! function's body included, into a buffer) and without proc_macro2 (a layer over the
+//! compiler's `proc_macro`, unoptimized too); the output is built token by token, one
+//! token stream per non-empty group. The shapes here accept nothing that the full parsers
+//! (`attr::parse`, `ast::analyze`) would not accept with the same result, and give up at
+//! anything else, so that every error is still reported by the full parsers, with their
+//! spans and messages.
+//!
+//! The code is written once and compiled twice, by [`token_api!`]: against the compiler's
+//! `proc_macro` ([`compiler`], what the attribute runs) and against `proc_macro2`
+//! ([`fallback`], which the full parsers' path and the unit tests use). Both crates spell
+//! the API alike.
 
-use proc_macro2::{Delimiter, Ident, Spacing, TokenStream, TokenTree};
+/// Defines module `$name` with the code below, written against the token API `$pm`.
+macro_rules! token_api {
+    ($name:ident, $pm:ident) => {
+        #[allow(dead_code)]
+        pub mod $name {
+            use ::$pm::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
-use crate::ast::Shape;
-use crate::attr::{self, Args, Lit, ARGUMENTS};
-use crate::expand;
+            use crate::attr::{check_label, ARGUMENTS};
+            use crate::checks;
 
-/// The expansion of the common case, or the arguments and item back when it is not one.
-pub fn migration(
-    args: TokenStream,
-    item: TokenStream,
-) -> Result<TokenStream, (TokenStream, TokenStream)> {
-    // Each stream is split into its top-level tokens once; groups are only opened where
-    // needed (the argument lists), never the function's body.
-    let item: Vec<TokenTree> = item.into_iter().collect();
-    let Some(name) = upgrade_fn(&item) else {
-        return Err((args, item.into_iter().collect()));
-    };
-    let args: Vec<TokenTree> = args.into_iter().collect();
-    let Some(parsed) = self::args(&args) else {
-        return Err((args.into_iter().collect(), item.into_iter().collect()));
-    };
-    let mut out = item;
-    expand::generate_into(&parsed, &Shape::Fn { name }, &mut out);
-    Ok(out.into_iter().collect())
-}
+            /// A string literal's value and span.
+            pub struct Lit {
+                /// Its value.
+                pub value: String,
+                /// Its span (the literal, quotes included).
+                pub span: Span,
+            }
 
-/// A string literal's value and span; `None` for any other token or an unusual literal.
-fn string(tt: &TokenTree) -> Option<Lit> {
-    let TokenTree::Literal(lit) = tt else {
-        return None;
-    };
-    let text = lit.to_string();
-    // Plain `"..."` without escapes or suffix: the value is the text between the quotes.
-    // Anything else (escapes, raw strings, suffixes, other literals) goes through syn.
-    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(value) if !value.contains(['\\', '"', '\r']) => Some(Lit {
-            value: value.to_owned(),
-            span: lit.span(),
-        }),
-        _ => syn_string(lit),
-    }
-}
+            /// Valid arguments (see `attr::Args`, which this mirrors).
+            #[derive(Default)]
+            pub struct Args {
+                /// `revision = "..."`.
+                pub revision: Option<Lit>,
+                /// `down_revision = "..." | [...]`.
+                pub down_revisions: Vec<Lit>,
+                /// `message = "..."`.
+                pub message: Option<String>,
+                /// `branch_labels = "..." | [...]`.
+                pub branch_labels: Vec<Lit>,
+                /// `depends_on = "..." | [...]`.
+                pub depends_on: Vec<Lit>,
+            }
 
-fn syn_string(lit: &proc_macro2::Literal) -> Option<Lit> {
-    match syn::Lit::new(lit.clone()) {
-        syn::Lit::Str(s) if s.suffix().is_empty() => Some(Lit {
-            value: s.value(),
-            span: s.span(),
-        }),
-        _ => None,
-    }
-}
+            /// What the attribute is on (see `ast::Shape`, which this mirrors).
+            pub enum Item {
+                /// `fn NAME() -> Vec<Op>`.
+                Fn(Ident),
+                /// An inline module with `upgrade` and maybe `downgrade`.
+                Mod {
+                    /// The module's name.
+                    name: Ident,
+                    /// Whether it has `downgrade`.
+                    has_downgrade: bool,
+                },
+            }
 
-fn is_punct(tt: Option<&TokenTree>, ch: char) -> bool {
-    matches!(tt, Some(TokenTree::Punct(p)) if p.as_char() == ch)
-}
+            /// The expansion of the common case, or the arguments and item back when it is not one.
+            pub fn migration(
+                args: TokenStream,
+                item: TokenStream,
+            ) -> Result<TokenStream, (TokenStream, TokenStream)> {
+                // Each stream is split into its top-level tokens once; groups are only opened where
+                // needed (the argument lists), never the function's body.
+                let item: Vec<TokenTree> = item.into_iter().collect();
+                let Some(name) = upgrade_fn(&item) else {
+                    return Err((args, item.into_iter().collect()));
+                };
+                let args: Vec<TokenTree> = args.into_iter().collect();
+                let Some(parsed) = self::args(&args) else {
+                    return Err((args.into_iter().collect(), item.into_iter().collect()));
+                };
+                let mut out = item;
+                generate_into(&parsed, &Item::Fn(name), &mut out);
+                Ok(out.into_iter().collect())
+            }
 
-/// A value: one string, or a bracketed list of strings (a trailing comma allowed).
-fn value(tt: &TokenTree) -> Option<Vec<Lit>> {
-    match tt {
-        TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {
-            let tokens: Vec<TokenTree> = g.stream().into_iter().collect();
-            let mut list = Vec::new();
-            let mut i = 0;
-            while i < tokens.len() {
-                list.push(string(&tokens[i])?);
-                i += 1;
-                if i < tokens.len() {
-                    if !is_punct(tokens.get(i), ',') {
+            /// A plain string literal's value and span: `"..."` without escapes or suffix, whose
+            /// value is the text between the quotes. `None` for anything else (escapes and raw
+            /// strings included: the full parser decodes those).
+            fn string(tt: &TokenTree) -> Option<Lit> {
+                let TokenTree::Literal(lit) = tt else {
+                    return None;
+                };
+                let text = lit.to_string();
+                let value = text.strip_prefix('"')?.strip_suffix('"')?;
+                if value.contains(['\\', '"', '\r']) {
+                    return None;
+                }
+                Some(Lit {
+                    value: value.to_owned(),
+                    span: lit.span(),
+                })
+            }
+
+            fn is_punct(tt: Option<&TokenTree>, ch: char) -> bool {
+                matches!(tt, Some(TokenTree::Punct(p)) if p.as_char() == ch)
+            }
+
+            // `proc_macro::Ident` has no comparison with a `str`.
+            #[allow(clippy::cmp_owned)]
+            fn is_word(tt: Option<&TokenTree>, word: &str) -> bool {
+                matches!(tt, Some(TokenTree::Ident(i)) if i.to_string() == word)
+            }
+
+            /// A value: one string, or a bracketed list of strings (a trailing comma allowed).
+            fn value(tt: &TokenTree) -> Option<Vec<Lit>> {
+                match tt {
+                    TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {
+                        let tokens: Vec<TokenTree> = g.stream().into_iter().collect();
+                        let mut list = Vec::new();
+                        let mut i = 0;
+                        while i < tokens.len() {
+                            list.push(string(&tokens[i])?);
+                            i += 1;
+                            if i < tokens.len() {
+                                if !is_punct(tokens.get(i), ',') {
+                                    return None;
+                                }
+                                i += 1;
+                            }
+                        }
+                        Some(list)
+                    }
+                    other => string(other).map(|lit| vec![lit]),
+                }
+            }
+
+            /// The arguments, when every one of them is well-formed and valid.
+            pub fn args(tokens: &[TokenTree]) -> Option<Args> {
+                let mut args = Args::default();
+                let mut seen: Vec<String> = Vec::new();
+                let mut i = 0;
+                while i < tokens.len() {
+                    let TokenTree::Ident(name) = &tokens[i] else {
+                        return None;
+                    };
+                    let key = name.to_string();
+                    if !ARGUMENTS.contains(&key.as_str()) || seen.contains(&key) {
                         return None;
                     }
+                    if !is_punct(tokens.get(i + 1), '=') {
+                        return None;
+                    }
+                    let raw = tokens.get(i + 2)?;
+                    let is_list = matches!(raw, TokenTree::Group(_));
+                    let lits = value(raw)?;
+                    i += 3;
+                    if i < tokens.len() {
+                        if !is_punct(tokens.get(i), ',') {
+                            return None;
+                        }
+                        i += 1;
+                    }
+                    let distinct = lits
+                        .iter()
+                        .enumerate()
+                        .all(|(k, l)| lits[..k].iter().all(|m| m.value != l.value));
+                    if !distinct {
+                        return None;
+                    }
+                    match key.as_str() {
+                        "revision" | "message" => {
+                            if is_list {
+                                return None;
+                            }
+                            let [lit] = <[Lit; 1]>::try_from(lits).ok()?;
+                            if key == "revision" {
+                                if !migrate_core::id::is_valid(&lit.value) {
+                                    return None;
+                                }
+                                args.revision = Some(lit);
+                            } else {
+                                args.message = Some(lit.value);
+                            }
+                        }
+                        "down_revision" | "depends_on" => {
+                            if !lits.iter().all(|l| migrate_core::id::is_valid(&l.value)) {
+                                return None;
+                            }
+                            if key == "down_revision" {
+                                args.down_revisions = lits;
+                            } else {
+                                args.depends_on = lits;
+                            }
+                        }
+                        "branch_labels" => {
+                            if !lits.iter().all(|l| check_label(&l.value).is_ok()) {
+                                return None;
+                            }
+                            args.branch_labels = lits;
+                        }
+                        _ => return None,
+                    }
+                    seen.push(key);
+                }
+                args.revision.is_some().then_some(args)
+            }
+
+            /// The function's name, when the item is `[#[..]]* [pub[(..)]] fn NAME() -> Vec<Op> { .. }`.
+            pub fn upgrade_fn(tokens: &[TokenTree]) -> Option<Ident> {
+                let mut i = 0;
+                // Outer attributes, doc comments included.
+                while is_punct(tokens.get(i), '#') {
+                    match tokens.get(i + 1) {
+                        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket => i += 2,
+                        _ => return None,
+                    }
+                }
+                if is_word(tokens.get(i), "pub") {
                     i += 1;
-                }
-            }
-            Some(list)
-        }
-        other => string(other).map(|lit| vec![lit]),
-    }
-}
-
-/// The arguments, when every one of them is well-formed and valid.
-pub fn args(tokens: &[TokenTree]) -> Option<Args> {
-    let mut args = Args::default();
-    let mut seen: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        let TokenTree::Ident(name) = &tokens[i] else {
-            return None;
-        };
-        let key = name.to_string();
-        if !ARGUMENTS.contains(&key.as_str()) || seen.contains(&key) {
-            return None;
-        }
-        if !is_punct(tokens.get(i + 1), '=') {
-            return None;
-        }
-        let raw = tokens.get(i + 2)?;
-        let is_list = matches!(raw, TokenTree::Group(_));
-        let lits = value(raw)?;
-        i += 3;
-        if i < tokens.len() {
-            if !is_punct(tokens.get(i), ',') {
-                return None;
-            }
-            i += 1;
-        }
-        let distinct = lits
-            .iter()
-            .enumerate()
-            .all(|(k, l)| lits[..k].iter().all(|m| m.value != l.value));
-        if !distinct {
-            return None;
-        }
-        match key.as_str() {
-            "revision" | "message" => {
-                let [lit] = <[Lit; 1]>::try_from(lits).ok()?;
-                if is_list {
-                    return None;
-                }
-                if key == "revision" {
-                    if !migrate_core::id::is_valid(&lit.value) {
-                        return None;
+                    if matches!(tokens.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+                    {
+                        i += 1;
                     }
-                    args.revision = Some(lit);
-                } else {
-                    args.message = Some(lit);
                 }
-            }
-            "down_revision" | "depends_on" => {
-                if !lits.iter().all(|l| migrate_core::id::is_valid(&l.value)) {
+                if !is_word(tokens.get(i), "fn") {
                     return None;
                 }
-                if key == "down_revision" {
-                    args.down_revisions = lits;
-                } else {
-                    args.depends_on = lits;
-                }
-            }
-            "branch_labels" => {
-                if !lits.iter().all(|l| attr::check_label(&l.value).is_ok()) {
+                let Some(TokenTree::Ident(name)) = tokens.get(i + 1) else {
                     return None;
-                }
-                args.branch_labels = lits;
+                };
+                let rest = &tokens[i + 2..];
+                let [TokenTree::Group(params), TokenTree::Punct(dash), TokenTree::Punct(arrow), vec, TokenTree::Punct(lt), op, TokenTree::Punct(gt), TokenTree::Group(body)] =
+                    rest
+                else {
+                    return None;
+                };
+                let fits = params.delimiter() == Delimiter::Parenthesis
+                    && params.stream().is_empty()
+                    && dash.as_char() == '-'
+                    && dash.spacing() == Spacing::Joint
+                    && arrow.as_char() == '>'
+                    && is_word(Some(vec), "Vec")
+                    && lt.as_char() == '<'
+                    && is_word(Some(op), "Op")
+                    && gt.as_char() == '>'
+                    && body.delimiter() == Delimiter::Brace;
+                fits.then(|| name.clone())
             }
-            _ => return None,
+
+            /// Generated tokens, pushed one by one at one span. Cheaper than `quote!` or parsing text:
+            /// a proc macro runs unoptimized in a debug build, and every token stream it builds is a
+            /// call into the compiler, so the expansion builds one stream per non-empty group only.
+            struct Tokens<'a> {
+                out: &'a mut Vec<TokenTree>,
+                span: Span,
+            }
+
+            impl Tokens<'_> {
+                fn word(&mut self, word: &str) -> &mut Self {
+                    self.out.push(Ident::new(word, self.span).into());
+                    self
+                }
+
+                /// Punctuation: `::`, `=`, `->`, `;`... (one multi-character operator at a time).
+                fn punct(&mut self, chars: &str) -> &mut Self {
+                    let n = chars.chars().count();
+                    for (i, c) in chars.chars().enumerate() {
+                        let spacing = if i + 1 < n {
+                            Spacing::Joint
+                        } else {
+                            Spacing::Alone
+                        };
+                        let mut p = Punct::new(c, spacing);
+                        p.set_span(self.span);
+                        self.out.push(p.into());
+                    }
+                    self
+                }
+
+                /// `::a::b::c` or `a::b`.
+                fn path(&mut self, path: &str) -> &mut Self {
+                    for (i, segment) in path.split("::").enumerate() {
+                        if i > 0 {
+                            self.punct("::");
+                        }
+                        if !segment.is_empty() {
+                            self.word(segment);
+                        }
+                    }
+                    self
+                }
+
+                fn string(&mut self, value: &str) -> &mut Self {
+                    let mut lit = Literal::string(value);
+                    lit.set_span(self.span);
+                    self.out.push(lit.into());
+                    self
+                }
+
+                fn tree(&mut self, tree: TokenTree) -> &mut Self {
+                    self.out.push(tree);
+                    self
+                }
+
+                fn group(&mut self, delimiter: Delimiter, inner: impl FnOnce(&mut Tokens)) -> &mut Self {
+                    let mut trees = Vec::new();
+                    inner(&mut Tokens {
+                        out: &mut trees,
+                        span: self.span,
+                    });
+                    let stream = if trees.is_empty() {
+                        TokenStream::new()
+                    } else {
+                        trees.into_iter().collect()
+                    };
+                    let mut group = Group::new(delimiter, stream);
+                    group.set_span(self.span);
+                    self.out.push(group.into());
+                    self
+                }
+
+                /// `&["a", "b"]`
+                fn strings(&mut self, lits: &[Lit]) -> &mut Self {
+                    self.punct("&").group(Delimiter::Bracket, |t| {
+                        for (i, lit) in lits.iter().enumerate() {
+                            if i > 0 {
+                                t.punct(",");
+                            }
+                            t.string(&lit.value);
+                        }
+                    })
+                }
+
+                /// `::core::NAME!()`
+                fn builtin(&mut self, name: &str) -> &mut Self {
+                    self.path("::core::")
+                        .word(name)
+                        .punct("!")
+                        .group(Delimiter::Parenthesis, |_| {})
+                }
+            }
+
+            /// The runtime's items the expansion names.
+            const RT: &str = "::migrate_runtime::__private::";
+
+            /// `pub const MIGRATION: Migration = Migration { <fields>, upgrade: .., downgrade: .. };`
+            fn migration_const(
+                out: &mut Vec<TokenTree>,
+                checks: Vec<TokenTree>,
+                fields: impl FnOnce(&mut Tokens),
+                upgrade: impl FnOnce(&mut Tokens),
+                downgrade: impl FnOnce(&mut Tokens),
+            ) {
+                // Every token at the call site, as `quote!` gives: `line!()` is the attribute's line.
+                let mut t = Tokens {
+                    out,
+                    span: Span::call_site(),
+                };
+                t.word("pub")
+                    .word("const")
+                    .word("MIGRATION")
+                    .punct(":")
+                    .path(RT)
+                    .word("Migration")
+                    .punct("=")
+                    .group(Delimiter::Brace, |t| {
+                        t.out.extend(checks);
+                        t.path(RT).word("Migration").group(Delimiter::Brace, |t| {
+                            fields(t);
+                            t.word("file").punct(":").builtin("file").punct(",");
+                            t.word("line").punct(":").builtin("line").punct(",");
+                            t.word("upgrade").punct(":");
+                            upgrade(t);
+                            t.punct(",").word("downgrade").punct(":");
+                            downgrade(t);
+                            t.punct(",");
+                        });
+                    })
+                    .punct(";");
+            }
+
+            /// `MIGRATION` and one graph check per id literal (see `checks`), pushed after the item.
+            pub fn generate_into(args: &Args, item: &Item, out: &mut Vec<TokenTree>) {
+                let Some(revision) = &args.revision else {
+                    return;
+                };
+                let id = &revision.value;
+                let message = args.message.as_deref().unwrap_or("");
+                // The function names keep their own spans.
+                let (name, explicit, in_module) = match item {
+                    Item::Fn(name) => (name, false, false),
+                    Item::Mod {
+                        name,
+                        has_downgrade,
+                    } => (name, *has_downgrade, true),
+                };
+                let mut stmts = Vec::new();
+                let mut check = |name: String, span: Span| {
+                    Tokens {
+                        out: &mut stmts,
+                        span,
+                    }
+                    .word("let")
+                    .group(Delimiter::Parenthesis, |_| {})
+                    .punct("=")
+                    .punct("<")
+                    .group(Delimiter::Parenthesis, |_| {})
+                    .word("as")
+                    .word("super")
+                    .punct("::")
+                    .word(checks::MODULE)
+                    .punct("::")
+                    .word(&name)
+                    .punct(">")
+                    .punct("::")
+                    .word("OK")
+                    .punct(";");
+                };
+                check(checks::revision(id), revision.span);
+                for p in &args.down_revisions {
+                    check(checks::down_revision(id, &p.value), p.span);
+                }
+                for d in &args.depends_on {
+                    check(checks::depends_on(id, &d.value), d.span);
+                }
+                for l in &args.branch_labels {
+                    check(checks::branch_label(id, &l.value), l.span);
+                }
+                migration_const(
+                    out,
+                    stmts,
+                    |t| {
+                        t.word("revision").punct(":").string(id).punct(",");
+                        t.word("down_revisions")
+                            .punct(":")
+                            .strings(&args.down_revisions)
+                            .punct(",");
+                        t.word("message").punct(":").string(message).punct(",");
+                        t.word("branch_labels")
+                            .punct(":")
+                            .strings(&args.branch_labels)
+                            .punct(",");
+                        t.word("depends_on")
+                            .punct(":")
+                            .strings(&args.depends_on)
+                            .punct(",");
+                    },
+                    |t| {
+                        t.tree(name.clone().into());
+                        if in_module {
+                            t.punct("::").word("upgrade");
+                        }
+                    },
+                    |t| {
+                        t.path(RT).word("Downgrade").punct("::");
+                        if explicit {
+                            t.word("Explicit").group(Delimiter::Parenthesis, |t| {
+                                t.tree(name.clone().into()).punct("::").word("downgrade");
+                            });
+                        } else {
+                            t.word("Derived");
+                        }
+                    },
+                );
+            }
+
+            /// A `MIGRATION` for a file whose attribute has errors. `embed_migrations!` lists every
+            /// file whose arguments it could read without looking at the item, and the build must
+            /// fail with the attribute's errors only, not also with a missing `MIGRATION`.
+            pub fn stand_in(out: &mut Vec<TokenTree>) {
+                let mut t = Tokens {
+                    out: &mut *out,
+                    span: Span::call_site(),
+                };
+                for attr in ["doc", "allow"] {
+                    t.punct("#").group(Delimiter::Bracket, |t| {
+                        t.word(attr).group(Delimiter::Parenthesis, |t| {
+                            t.word(if attr == "doc" { "hidden" } else { "dead_code" });
+                        });
+                    });
+                }
+                migration_const(
+                    out,
+                    Vec::new(),
+                    |t| {
+                        t.word("revision").punct(":").string("").punct(",");
+                        t.word("down_revisions").punct(":").strings(&[]).punct(",");
+                        t.word("message").punct(":").string("").punct(",");
+                        t.word("branch_labels").punct(":").strings(&[]).punct(",");
+                        t.word("depends_on").punct(":").strings(&[]).punct(",");
+                    },
+                    // `{ fn invalid() -> Vec<Op> { Vec::new() } invalid }`
+                    |t| {
+                        t.group(Delimiter::Brace, |t| {
+                            t.word("fn")
+                                .word("invalid")
+                                .group(Delimiter::Parenthesis, |_| {})
+                                .punct("->")
+                                .path("::std::vec::Vec")
+                                .punct("<")
+                                .path(RT)
+                                .word("Op")
+                                .punct(">")
+                                .group(Delimiter::Brace, |t| {
+                                    t.path("::std::vec::Vec::new")
+                                        .group(Delimiter::Parenthesis, |_| {});
+                                })
+                                .word("invalid");
+                        });
+                    },
+                    |t| {
+                        t.path(RT).word("Downgrade").punct("::").word("Derived");
+                    },
+                );
+            }
+
         }
-        seen.push(key);
-    }
-    args.revision.is_some().then_some(args)
+    };
 }
 
-/// The function's name, when the item is `[#[..]]* [pub[(..)]] fn NAME() -> Vec<Op> { .. }`.
-pub fn upgrade_fn(tokens: &[TokenTree]) -> Option<Ident> {
-    let mut i = 0;
-    // Outer attributes, doc comments included.
-    while is_punct(tokens.get(i), '#') {
-        match tokens.get(i + 1) {
-            Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket => i += 2,
-            _ => return None,
-        }
-    }
-    let ident =
-        |i: usize, word: &str| matches!(tokens.get(i), Some(TokenTree::Ident(x)) if x == word);
-    if ident(i, "pub") {
-        i += 1;
-        if matches!(tokens.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
-        {
-            i += 1;
-        }
-    }
-    if !ident(i, "fn") {
-        return None;
-    }
-    let Some(TokenTree::Ident(name)) = tokens.get(i + 1) else {
-        return None;
-    };
-    let rest = &tokens[i + 2..];
-    let [TokenTree::Group(params), TokenTree::Punct(dash), TokenTree::Punct(arrow), TokenTree::Ident(vec), TokenTree::Punct(lt), TokenTree::Ident(op), TokenTree::Punct(gt), TokenTree::Group(body)] =
-        rest
-    else {
-        return None;
-    };
-    let fits = params.delimiter() == Delimiter::Parenthesis
-        && params.stream().is_empty()
-        && dash.as_char() == '-'
-        && dash.spacing() == Spacing::Joint
-        && arrow.as_char() == '>'
-        && vec == "Vec"
-        && lt.as_char() == '<'
-        && op == "Op"
-        && gt.as_char() == '>'
-        && body.delimiter() == Delimiter::Brace;
-    fits.then(|| name.clone())
-}
+token_api!(compiler, proc_macro);
+token_api!(fallback, proc_macro2);
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::fallback::{args, upgrade_fn, Args};
+    use crate::attr::{self, Lit};
     use crate::errors::Errors;
-    use proc_macro2::Span;
+    use proc_macro2::{Span, TokenStream, TokenTree};
     use quote::quote;
 
-    fn both(tokens: TokenStream) -> (Option<Args>, Args, bool) {
+    fn both(tokens: TokenStream) -> (Option<Args>, attr::Args, bool) {
         let mut errors = Errors::new();
         let full = attr::parse(tokens.clone(), Span::call_site(), &mut errors);
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
@@ -219,6 +537,10 @@ mod tests {
     }
 
     fn values(lits: &[Lit]) -> Vec<&str> {
+        lits.iter().map(|l| l.value.as_str()).collect()
+    }
+
+    fn fast_values(lits: &[super::fallback::Lit]) -> Vec<&str> {
         lits.iter().map(|l| l.value.as_str()).collect()
     }
 
@@ -232,14 +554,12 @@ mod tests {
                 down_revision = "aaaa",
                 message = "add items"
             ),
-            quote!(message = "x \"quoted\" \\ y", revision = "bbbb"),
             quote!(
                 revision = "bbbb",
                 down_revision = ["aaaa", "cccc",],
                 depends_on = "dddd"
             ),
             quote!(revision = "bbbb", branch_labels = ["shop", "a-b_c"]),
-            quote!(revision = r"bbbb", message = r#"raw "text""#),
             quote!(revision = "bbbb", down_revision = []),
         ] {
             let (fast, full, ok) = both(tokens.clone());
@@ -249,13 +569,31 @@ mod tests {
                 fast.revision.as_ref().map(|l| &l.value),
                 full.revision.as_ref().map(|l| &l.value)
             );
-            assert_eq!(values(&fast.down_revisions), values(&full.down_revisions));
-            assert_eq!(values(&fast.depends_on), values(&full.depends_on));
-            assert_eq!(values(&fast.branch_labels), values(&full.branch_labels));
             assert_eq!(
-                fast.message.as_ref().map(|l| &l.value),
+                fast_values(&fast.down_revisions),
+                values(&full.down_revisions)
+            );
+            assert_eq!(fast_values(&fast.depends_on), values(&full.depends_on));
+            assert_eq!(
+                fast_values(&fast.branch_labels),
+                values(&full.branch_labels)
+            );
+            assert_eq!(
+                fast.message.as_ref(),
                 full.message.as_ref().map(|l| &l.value)
             );
+        }
+    }
+
+    #[test]
+    fn escaped_and_raw_strings_are_left_to_the_full_parser() {
+        for tokens in [
+            quote!(message = "x \"quoted\" \\ y", revision = "bbbb"),
+            quote!(revision = r"bbbb", message = r#"raw "text""#),
+            quote!(revision = "bbbb"suffix),
+        ] {
+            let (fast, _, _) = both(tokens.clone());
+            assert!(fast.is_none(), "fast path accepted {tokens}");
         }
     }
 

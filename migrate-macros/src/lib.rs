@@ -51,7 +51,11 @@ mod fast;
 /// `depends_on`) are reported at the id literal, in the migration file.
 #[proc_macro_attribute]
 pub fn migration(args: TokenStream, input: TokenStream) -> TokenStream {
-    expand::migration(args.into(), input.into()).into()
+    // The common case on the compiler's tokens directly; anything else, the full parsers.
+    match fast::compiler::migration(args, input) {
+        Ok(out) => out,
+        Err((args, item)) => expand::full(args.into(), item.into()).into(),
+    }
 }
 
 /// Embeds every migration of a folder, checked at compile time, as a `Migrations` value.
