@@ -157,6 +157,16 @@ pub enum EngineError {
     /// The target names no revision (or an ambiguous prefix), or cannot be reached.
     #[error("{0} (nothing was changed)")]
     UnknownTarget(String),
+    /// A MySQL run was killed in the middle of a migration's DDL.
+    #[error("migration {revision} ({file}) was interrupted during its {direction} on MySQL, which cannot roll back DDL: the database holds part of it, matching neither the revision before it nor the one after; compare with `check`, finish or undo it by hand, then `stamp` the revision it is at; nothing was changed")]
+    Interrupted {
+        /// The migration.
+        revision: &'static str,
+        /// Its file.
+        file: &'static str,
+        /// `upgrade` or `downgrade`.
+        direction: &'static str,
+    },
     /// A migration cannot be printed as SQL (offline mode): it has a Rust data step.
     #[error("migration {revision} ({file}) has the data step \"{step}\", which runs Rust code and cannot be printed as SQL: run it against the database (without --sql); nothing was printed")]
     Offline {
@@ -518,6 +528,7 @@ impl<'m> Engine<'m> {
             .lock()
             .and_then(|()| self.ensure_tables())
             .and_then(|()| self.read_applied())
+            .and_then(|applied| self.recover_interrupted(applied))
             .and_then(|applied| {
                 self.verify(&applied)?;
                 let steps = self
@@ -571,6 +582,7 @@ impl<'m> Engine<'m> {
             .lock()
             .and_then(|()| self.ensure_tables())
             .and_then(|()| self.read_applied())
+            .and_then(|applied| self.recover_interrupted(applied))
             .and_then(|applied| {
                 self.verify(&applied)?;
                 let steps = self
@@ -579,6 +591,89 @@ impl<'m> Engine<'m> {
                 self.execute(steps, Direction::Downgrade, applied)
             });
         self.conclude(result)
+    }
+
+    /// Deletes the start marks of `m` (MySQL): the step ended, one way or the other.
+    fn unmark_sql(&self, m: &'static Migration) -> String {
+        let d = self.dialect();
+        format!(
+            "DELETE FROM {} WHERE {} = {} AND {} IN ({}, {})",
+            d.quote(&self.config.history_table),
+            d.quote("revision"),
+            d.string_literal(m.revision),
+            d.quote("direction"),
+            d.string_literal(marker(Direction::Upgrade)),
+            d.string_literal(marker(Direction::Downgrade)),
+        )
+    }
+
+    /// MySQL only: when the last history row marks a migration as started (a run killed
+    /// between its DDL and its version row), finds out by introspection what the migration
+    /// left: nothing (the mark is closed and the run goes on), all of it (it is recorded as
+    /// done), or a part (refused, naming it). Returns the applied set to plan from.
+    fn recover_interrupted(&mut self, applied: RevSet) -> Result<RevSet, EngineError> {
+        let d = self.dialect();
+        if d != Dialect::Mysql {
+            return Ok(applied);
+        }
+        let history = self.config.history_table.clone();
+        let last = self
+            .conn
+            .query_pairs(&catalog::select_last_history(d, &history))?;
+        let Some((revision, mark)) = last.into_iter().next() else {
+            return Ok(applied);
+        };
+        let direction = match mark.as_str() {
+            m if m == marker(Direction::Upgrade) => Direction::Upgrade,
+            m if m == marker(Direction::Downgrade) => Direction::Downgrade,
+            _ => return Ok(applied),
+        };
+        let m = self
+            .migrations
+            .get(&revision)
+            .ok_or_else(|| EngineError::UnknownRevision {
+                revision: revision.clone(),
+            })?;
+        let mut after = applied.clone();
+        match direction {
+            Direction::Upgrade => after.insert(m.revision),
+            Direction::Downgrade => after.remove(m.revision),
+        };
+        let scope = crate::diff::DiffScope::all();
+        let before_state = self.migrations.state_of(&applied)?.as_stored_by(d);
+        let after_state = self.migrations.state_of(&after)?.as_stored_by(d);
+        let config = self.config.clone();
+        let live = crate::introspect::introspect(&mut self.conn, &config).map_err(|e| {
+            EngineError::Bookkeeping {
+                message: format!("reading the schema to recover migration {revision}: {e}"),
+                state: "nothing was changed".into(),
+            }
+        })?;
+        let now = Instant::now();
+        if crate::diff::diff(&before_state, &live, &scope).is_empty() {
+            // Killed before its DDL ran: drop the mark.
+            self.conn.batch_execute(&self.unmark_sql(m))?;
+            return Ok(applied);
+        }
+        if crate::diff::diff(&after_state, &live, &scope).is_empty() {
+            // Killed after its DDL: record it as done.
+            let upgrade_ops = (m.upgrade)();
+            let mut sql = self.history_sql(vec![self.history_row(
+                m,
+                direction.name(),
+                &upgrade_ops,
+                now,
+            )]);
+            sql.extend(self.move_heads_sql(m, direction, &applied));
+            sql.push(self.unmark_sql(m));
+            self.conn.batch_execute(&sql.join(";\n"))?;
+            return Ok(after);
+        }
+        Err(EngineError::Interrupted {
+            revision: m.revision,
+            file: m.file,
+            direction: direction.name(),
+        })
     }
 
     /// Sets the version table to `target` without running any migration (Alembic's
@@ -748,6 +843,13 @@ impl<'m> Engine<'m> {
                     continue;
                 }
             }
+            if d == Dialect::Mysql {
+                // MySQL commits DDL as it runs: mark the migration as started, so that a run
+                // killed before its version row is found out (see `recover_interrupted`).
+                let mark = self.history_row(m, marker(direction), &[], Instant::now());
+                self.conn
+                    .batch_execute(&self.history_sql(vec![mark]).join(";\n"))?;
+            }
             self.notify(Event::Started {
                 migration: m,
                 direction,
@@ -755,14 +857,21 @@ impl<'m> Engine<'m> {
             let started = Instant::now();
             for (i, s) in step.statements.iter().enumerate() {
                 self.notify(Event::Statement(s));
-                self.conn.run(s).map_err(|e| EngineError::Failed {
-                    revision: m.revision,
-                    file: m.file,
-                    index: i + 1,
-                    statement: s.sql().to_owned(),
-                    message: e.to_string(),
-                    state: String::new(),
-                })?;
+                if let Err(e) = self.conn.run(s) {
+                    if d == Dialect::Mysql {
+                        // A failure, not a kill: the error says what state it left.
+                        let unmark = self.unmark_sql(m);
+                        let _ = self.conn.batch_execute(&unmark);
+                    }
+                    return Err(EngineError::Failed {
+                        revision: m.revision,
+                        file: m.file,
+                        index: i + 1,
+                        statement: s.sql().to_owned(),
+                        message: e.to_string(),
+                        state: String::new(),
+                    });
+                }
             }
             let upgrade_ops = match direction {
                 Direction::Upgrade => step.ops,
@@ -774,6 +883,9 @@ impl<'m> Engine<'m> {
             } else {
                 let mut bookkeeping = self.history_sql(vec![row]);
                 bookkeeping.extend(self.move_heads_sql(m, direction, &applied));
+                if d == Dialect::Mysql {
+                    bookkeeping.push(self.unmark_sql(m));
+                }
                 self.conn.batch_execute(&bookkeeping.join(";\n"))?;
                 if per_step {
                     end_transaction(&mut self.conn, true)?;
@@ -1013,4 +1125,12 @@ fn end_transaction(conn: &mut Connection, ok: bool) -> Result<(), ConnectionErro
         Connection::Mysql(c) => end(c, ok),
     };
     result.map_err(|e| ConnectionError::Sql(e.to_string()))
+}
+
+/// The history row that marks a migration as started, on MySQL.
+fn marker(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Upgrade => "upgrading",
+        Direction::Downgrade => "downgrading",
+    }
 }

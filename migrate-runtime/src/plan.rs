@@ -43,8 +43,14 @@ impl Migrations {
     /// # Ok::<(), migrate_runtime::engine::EngineError>(())
     /// ```
     pub fn head_schema(&self) -> Result<Schema, EngineError> {
+        let all: RevSet = self.iter().map(|m| m.revision).collect();
+        self.state_of(&all)
+    }
+
+    /// The schema when exactly the revisions of `applied` are applied.
+    pub(crate) fn state_of(&self, applied: &RevSet) -> Result<Schema, EngineError> {
         let mut state = Schema::new();
-        for m in self.iter() {
+        for m in self.iter().filter(|m| applied.contains(m.revision)) {
             replay(&mut state, m, &(m.upgrade)())?;
         }
         Ok(state)

@@ -160,6 +160,17 @@ pub fn select_history(d: Dialect, history_table: &str) -> String {
     )
 }
 
+/// The history table's last row, as (`a` revision, `b` direction).
+pub fn select_last_history(d: Dialect, history_table: &str) -> String {
+    format!(
+        "SELECT {} AS a, {} AS b FROM {} ORDER BY {} DESC LIMIT 1",
+        d.quote("revision"),
+        d.quote("direction"),
+        d.quote(history_table),
+        d.quote("id")
+    )
+}
+
 /// `DELETE FROM <table>`.
 pub fn delete_all(d: Dialect, table: &str) -> String {
     format!("DELETE FROM {}", d.quote(table))
