@@ -67,6 +67,56 @@ impl std::fmt::Debug for Migration {
 }
 
 impl Migration {
+    /// A migration declared in code rather than by `#[migration]` (tests, generated sets):
+    /// no message, branch labels or dependencies, a derived downgrade, and no source file
+    /// until [`Migration::at`] gives one. `embed_migrations!` sets are built by the macros.
+    ///
+    /// ```
+    /// use migrate_runtime::prelude::*;
+    /// fn users() -> Vec<Op> {
+    ///     vec![op::create_table(Table::new("users").column(Column::new("id", Type::Integer).primary_key()))]
+    /// }
+    /// static SET: [Migration; 1] = [Migration::new("aaaa0001", &[], users).at(file!(), line!())];
+    /// let set = Migrations::__from_sorted(&SET, "");
+    /// assert_eq!(set.heads()[0].revision, "aaaa0001");
+    /// ```
+    pub const fn new(
+        revision: &'static str,
+        down_revisions: &'static [&'static str],
+        upgrade: fn() -> Vec<Op>,
+    ) -> Migration {
+        Migration {
+            revision,
+            down_revisions,
+            message: "",
+            branch_labels: &[],
+            depends_on: &[],
+            file: "",
+            line: 0,
+            upgrade,
+            downgrade: Downgrade::Derived,
+        }
+    }
+
+    /// The same migration, declared at `file` and `line` (for messages).
+    pub const fn at(mut self, file: &'static str, line: u32) -> Migration {
+        self.file = file;
+        self.line = line;
+        self
+    }
+
+    /// The same migration, with a hand-written downgrade.
+    pub const fn with_downgrade(mut self, downgrade: fn() -> Vec<Op>) -> Migration {
+        self.downgrade = Downgrade::Explicit(downgrade);
+        self
+    }
+
+    /// The same migration, carrying these branch labels.
+    pub const fn with_branch_labels(mut self, labels: &'static [&'static str]) -> Migration {
+        self.branch_labels = labels;
+        self
+    }
+
     /// Whether this migration merges two or more parents.
     pub fn is_merge(&self) -> bool {
         self.down_revisions.len() > 1
@@ -193,17 +243,7 @@ mod tests {
         revision: &'static str,
         down_revisions: &'static [&'static str],
     ) -> Migration {
-        Migration {
-            revision,
-            down_revisions,
-            message: "",
-            branch_labels: &[],
-            depends_on: &[],
-            file: "versions/x.rs",
-            line: 3,
-            upgrade: none,
-            downgrade: Downgrade::Derived,
-        }
+        Migration::new(revision, down_revisions, none).at("versions/x.rs", 3)
     }
 
     static SET: [Migration; 3] = [

@@ -3,7 +3,7 @@
 //! before anything runs.
 
 use migrate_runtime::engine::{Engine, EngineError};
-use migrate_runtime::migration::{Downgrade, Migration, Migrations};
+use migrate_runtime::migration::{Migration, Migrations};
 use migrate_runtime::prelude::*;
 
 fn create_users() -> Vec<Op> {
@@ -28,17 +28,7 @@ const fn migration(
     down_revisions: &'static [&'static str],
     upgrade: fn() -> Vec<Op>,
 ) -> Migration {
-    Migration {
-        revision,
-        down_revisions,
-        message: "",
-        branch_labels: &[],
-        depends_on: &[],
-        file: "engine_failures.rs",
-        line: 1,
-        upgrade,
-        downgrade: Downgrade::Derived,
-    }
+    Migration::new(revision, down_revisions, upgrade).at("engine_failures.rs", 1)
 }
 
 static FAILING: Migrations = Migrations::__from_sorted(

@@ -654,3 +654,41 @@ mod tests {
         );
     }
 }
+
+/// One `#[test]` per compiled-in backend for each `fn name(backend: Backend)` of the test
+/// file: `sqlite::name`, `postgres::name`, `mysql::name`. Attributes written before a name
+/// apply to every backend's test; `name { postgres: #[ignore = "..."], }` gives attributes
+/// to one backend's test only (`sqlite:`, `postgres:`, `mysql:`, in that order, each
+/// optional). The backends follow the features of the crate the tests are in.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($(
+        $(#[$attr:meta])* $name:ident $({
+            $(sqlite: $(#[$sa:meta])+ ,)?
+            $(postgres: $(#[$pa:meta])+ ,)?
+            $(mysql: $(#[$ma:meta])+ ,)?
+        })?
+    ),* $(,)?) => {
+        #[cfg(feature = "sqlite")]
+        mod sqlite {
+            $(
+                $(#[$attr])* $($($(#[$sa])+)?)? #[test]
+                fn $name() { super::$name(migrate_tests::Backend::Sqlite) }
+            )*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                $(#[$attr])* $($($(#[$pa])+)?)? #[test]
+                fn $name() { super::$name(migrate_tests::Backend::Postgres) }
+            )*
+        }
+        #[cfg(feature = "mysql")]
+        mod mysql {
+            $(
+                $(#[$attr])* $($($(#[$ma])+)?)? #[test]
+                fn $name() { super::$name(migrate_tests::Backend::Mysql) }
+            )*
+        }
+    };
+}

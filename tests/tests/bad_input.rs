@@ -25,39 +25,7 @@ use support::{
     history, register_secret, shape, shape_diff, state, versions, with_user, SecretUser,
 };
 
-/// One `#[test]` per compiled-in backend for each `fn name(backend: Backend)`; attributes
-/// in `{ postgres: #[...], }` apply to one backend's test only.
-macro_rules! on_every_backend {
-    ($(
-        $(#[$attr:meta])* $name:ident $({
-            $(sqlite: $(#[$sa:meta])+ ,)?
-            $(postgres: $(#[$pa:meta])+ ,)?
-            $(mysql: $(#[$ma:meta])+ ,)?
-        })?
-    ),* $(,)?) => {
-        #[cfg(feature = "sqlite")]
-        mod sqlite {
-            $(
-                $(#[$attr])* $($($(#[$sa])+)?)? #[test]
-                fn $name() { super::$name(migrate_tests::Backend::Sqlite) }
-            )*
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                $(#[$attr])* $($($(#[$pa])+)?)? #[test]
-                fn $name() { super::$name(migrate_tests::Backend::Postgres) }
-            )*
-        }
-        #[cfg(feature = "mysql")]
-        mod mysql {
-            $(
-                $(#[$attr])* $($($(#[$ma])+)?)? #[test]
-                fn $name() { super::$name(migrate_tests::Backend::Mysql) }
-            )*
-        }
-    };
-}
+use migrate_tests::on_every_backend;
 
 on_every_backend!(
     unknown_target,

@@ -17,45 +17,11 @@ use migrate_runtime::connection::Connection;
 use migrate_runtime::data::{DataConnection, DataError, DataStep};
 use migrate_runtime::dialect::{catalog, Dialect};
 use migrate_runtime::engine::{Config, Engine, EngineError, TransactionMode};
-use migrate_runtime::migration::{Downgrade, Migration, Migrations};
+use migrate_runtime::migration::{Migration, Migrations};
 use migrate_runtime::prelude::{op, AlterColumn, Column, Execute, Index, Op, Table, Type, Value};
 use migrate_tests::{Backend, TestDb};
 
-/// One `#[test]` per compiled-in backend for each scenario `fn name(backend: Backend)`:
-/// `sqlite::name`, `postgres::name`, `mysql::name`. Attributes written before a name apply
-/// to every backend's test; `name { postgres: #[ignore = "..."] }` gives attributes to one
-/// backend's test only (`sqlite:`, `postgres:`, `mysql:`, in that order, each optional).
-macro_rules! on_every_backend {
-    ($(
-        $(#[$attr:meta])* $name:ident $({
-            $(sqlite: $(#[$sa:meta])+ ,)?
-            $(postgres: $(#[$pa:meta])+ ,)?
-            $(mysql: $(#[$ma:meta])+ ,)?
-        })?
-    ),* $(,)?) => {
-        #[cfg(feature = "sqlite")]
-        mod sqlite {
-            $(
-                $(#[$attr])* $($($(#[$sa])+)?)? #[test]
-                fn $name() { super::$name(migrate_tests::Backend::Sqlite) }
-            )*
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                $(#[$attr])* $($($(#[$pa])+)?)? #[test]
-                fn $name() { super::$name(migrate_tests::Backend::Postgres) }
-            )*
-        }
-        #[cfg(feature = "mysql")]
-        mod mysql {
-            $(
-                $(#[$attr])* $($($(#[$ma])+)?)? #[test]
-                fn $name() { super::$name(migrate_tests::Backend::Mysql) }
-            )*
-        }
-    };
-}
+use migrate_tests::on_every_backend;
 
 on_every_backend!(
     linear_cycle,
@@ -90,17 +56,7 @@ const fn mig(
     down_revisions: &'static [&'static str],
     upgrade: fn() -> Vec<Op>,
 ) -> Migration {
-    Migration {
-        revision,
-        down_revisions,
-        message: "",
-        branch_labels: &[],
-        depends_on: &[],
-        file: file!(),
-        line: line!(),
-        upgrade,
-        downgrade: Downgrade::Derived,
-    }
+    Migration::new(revision, down_revisions, upgrade).at(file!(), line!())
 }
 
 const fn labelled(
@@ -109,10 +65,7 @@ const fn labelled(
     branch_labels: &'static [&'static str],
     upgrade: fn() -> Vec<Op>,
 ) -> Migration {
-    Migration {
-        branch_labels,
-        ..mig(revision, down_revisions, upgrade)
-    }
+    mig(revision, down_revisions, upgrade).with_branch_labels(branch_labels)
 }
 
 const fn with_down(
@@ -121,10 +74,7 @@ const fn with_down(
     upgrade: fn() -> Vec<Op>,
     downgrade: fn() -> Vec<Op>,
 ) -> Migration {
-    Migration {
-        downgrade: Downgrade::Explicit(downgrade),
-        ..mig(revision, down_revisions, upgrade)
-    }
+    mig(revision, down_revisions, upgrade).with_downgrade(downgrade)
 }
 
 /// `CREATE TABLE <name> (id INTEGER PRIMARY KEY)`.

@@ -21,7 +21,7 @@ mod support;
 use migrate_runtime::connection::Connection;
 use migrate_runtime::dialect::Dialect;
 use migrate_runtime::engine::{Engine, EngineError};
-use migrate_runtime::migration::{Downgrade, Migration, Migrations};
+use migrate_runtime::migration::{Migration, Migrations};
 use migrate_runtime::naming;
 use migrate_runtime::prelude::*;
 use migrate_runtime::schema::Schema;
@@ -144,17 +144,7 @@ const fn mig(
     down_revisions: &'static [&'static str],
     upgrade: fn() -> Vec<Op>,
 ) -> Migration {
-    Migration {
-        revision,
-        down_revisions,
-        message: "",
-        branch_labels: &[],
-        depends_on: &[],
-        file: file!(),
-        line: line!(),
-        upgrade,
-        downgrade: Downgrade::Derived,
-    }
+    Migration::new(revision, down_revisions, upgrade).at(file!(), line!())
 }
 
 /// A module with the eight migrations for `$limits` as `SET`.

@@ -13,15 +13,8 @@ const fn mig(
     downgrade: Downgrade,
 ) -> Migration {
     Migration {
-        revision,
-        down_revisions,
-        message: "",
-        branch_labels: &[],
-        depends_on: &[],
-        file: file!(),
-        line: line!(),
-        upgrade,
         downgrade,
+        ..Migration::new(revision, down_revisions, upgrade).at(file!(), line!())
     }
 }
 
