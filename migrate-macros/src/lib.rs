@@ -48,7 +48,9 @@ mod fast;
 /// check declared by [`embed_migrations!`]. A migration file must therefore be read by
 /// `embed_migrations!` (one `#[migration]` per file, at the top level of the file): the graph
 /// errors (missing parent, duplicate id, cycle, unmerged heads, second root, unknown
-/// `depends_on`) are reported at the id literal, in the migration file.
+/// `depends_on`) are reported at the id literal, in the migration file. An attribute that
+/// reports errors still adds a stand-in `MIGRATION`, so that the build fails with its errors
+/// alone.
 #[proc_macro_attribute]
 pub fn migration(args: TokenStream, input: TokenStream) -> TokenStream {
     // The common case on the compiler's tokens directly; anything else, the full parsers.
