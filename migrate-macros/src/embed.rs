@@ -108,6 +108,52 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
     // The generated code, written as text and parsed once (see `parse_generated`).
     let mut code = String::from("mod __migrate_embedded {\n");
 
+    // Checks: the attribute wraps the check of each id literal in `__migrate_check!(NAME
+    // ..)`; the macro keeps the checks that fail, each naming a trait of its own that nothing
+    // implements, and drops the others (so a valid literal costs one trivial expansion).
+    // Defined first: a `macro_rules!` is visible in the modules declared after it.
+    let mut failing = String::new();
+    let mut arms = String::new();
+    let mut declared = HashSet::new();
+    for f in &files {
+        let State::Migration {
+            revision,
+            usable: true,
+        } = &f.state
+        else {
+            continue;
+        };
+        for name in check_names(revision) {
+            let Some(problem) = problems.get(&name) else {
+                continue;
+            };
+            if declared.contains(&name) {
+                continue;
+            }
+            let _ = writeln!(arms, "({name} $($check:tt)*) => {{ $($check)* }};");
+            let _ = write!(
+                failing,
+                "#[diagnostic::on_unimplemented(message = {:?}, label = {:?}",
+                escape(&problem.message),
+                escape(&problem.label)
+            );
+            for note in &problem.notes {
+                let _ = write!(failing, ", note = {:?}", escape(note));
+            }
+            let _ = writeln!(
+                failing,
+                ")]\npub trait {name} {{ const OK: () = (); }}\n\
+                 #[diagnostic::do_not_recommend]\nimpl {name} for Never {{}}"
+            );
+            declared.insert(name);
+        }
+    }
+    let _ = writeln!(
+        code,
+        "#[allow(unused_macros)]\nmacro_rules! {} {{\n{arms}($($valid:tt)*) => {{}};\n}}",
+        checks::MACRO
+    );
+
     // Modules, one per file rustc should compile.
     let mut used_names = HashSet::new();
     let mut module_of = vec![None; files.len()];
@@ -129,62 +175,14 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
         module_of[i] = Some(name);
     }
 
-    // Checks: one name per id literal of every file the attribute accepts.
-    code.push_str(&format!(
+    let _ = writeln!(
+        code,
         "/// Compile-time checks of the revision graph (see `embed_migrations!`).\n\
          #[doc(hidden)]\n\
          #[allow(non_camel_case_types, dead_code)]\n\
-         pub mod {} {{\n\
-         pub trait {valid} {{ const OK: () = (); }}\n\
-         impl {valid} for () {{}}\n\
-         pub struct Never;\n",
+         pub mod {} {{\npub struct Never;\n{failing}}}",
         checks::MODULE,
-        valid = checks::VALID,
-    ));
-    let mut declared = HashSet::new();
-    let mut valid_names = Vec::new();
-    for f in &files {
-        let State::Migration {
-            revision,
-            usable: true,
-        } = &f.state
-        else {
-            continue;
-        };
-        for name in check_names(revision) {
-            if declared.contains(&name) {
-                continue;
-            }
-            declared.insert(name.clone());
-            match problems.get(&name) {
-                None => valid_names.push(name),
-                Some(problem) => {
-                    let _ = write!(
-                        code,
-                        "#[diagnostic::on_unimplemented(message = {:?}, label = {:?}",
-                        escape(&problem.message),
-                        escape(&problem.label)
-                    );
-                    for note in &problem.notes {
-                        let _ = write!(code, ", note = {:?}", escape(note));
-                    }
-                    let _ = writeln!(
-                        code,
-                        ")]\npub trait {name} {{ const OK: () = (); }}\n\
-                         #[diagnostic::do_not_recommend]\nimpl {name} for Never {{}}"
-                    );
-                }
-            }
-        }
-    }
-    if !valid_names.is_empty() {
-        code.push_str("pub use self::{");
-        for name in &valid_names {
-            let _ = write!(code, "{} as {name}, ", checks::VALID);
-        }
-        code.push_str("};\n");
-    }
-    code.push_str("}\n");
+    );
 
     // Topological order when the graph is sound, file order otherwise.
     let is_usable = |f: &File| matches!(f.state, State::Migration { usable: true, .. });
@@ -534,8 +532,12 @@ mod tests {
             list(&out),
             "= & [m_aaaa :: MIGRATION , m_bbbb :: MIGRATION , m_cccc :: MIGRATION"
         );
-        assert!(out.contains(" Valid as revision_aaaa , "));
-        assert!(out.contains(" Valid as down_revision_aaaa_of_bbbb , "));
+        // No check fails: the check macro drops every check, and no check trait exists.
+        assert!(
+            out.contains("macro_rules ! __migrate_check { ($ ($ valid : tt) *) => { } ; }"),
+            "{out}"
+        );
+        assert!(!out.contains("pub trait"), "{out}");
         assert!(out.contains(&format!(
             "# [path = {:?}] pub mod m_aaaa",
             t.0.join("versions/c.rs").to_string_lossy()
@@ -560,7 +562,14 @@ mod tests {
             out.contains("the closest revision is `aaaa0000` (versions/a.rs:3)"),
             "{out}"
         );
-        assert!(out.contains(" Valid as revision_bbbb0000 , "), "{out}");
+        // The failing check is kept by the check macro, the others are dropped.
+        assert!(
+            out.contains(
+                "(down_revision_aaaa0001_of_bbbb0000 $ ($ check : tt) *) => { $ ($ check) * } ;"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("(revision_bbbb0000 "), "{out}");
     }
 
     #[test]

@@ -400,20 +400,26 @@ macro_rules! token_api {
                         out: &mut stmts,
                         span,
                     }
-                    .word("let")
-                    .group(Delimiter::Parenthesis, |_| {})
-                    .punct("=")
-                    .punct("<")
-                    .group(Delimiter::Parenthesis, |_| {})
-                    .word("as")
-                    .word("super")
-                    .punct("::")
-                    .word(checks::MODULE)
-                    .punct("::")
-                    .word(&name)
-                    .punct(">")
-                    .punct("::")
-                    .word("OK")
+                    .word(checks::MACRO)
+                    .punct("!")
+                    .group(Delimiter::Parenthesis, |t| {
+                        t.word(&name)
+                            .word("let")
+                            .group(Delimiter::Parenthesis, |_| {})
+                            .punct("=")
+                            .punct("<")
+                            .group(Delimiter::Parenthesis, |_| {})
+                            .word("as")
+                            .word("super")
+                            .punct("::")
+                            .word(checks::MODULE)
+                            .punct("::")
+                            .word(&name)
+                            .punct(">")
+                            .punct("::")
+                            .word("OK")
+                            .punct(";");
+                    })
                     .punct(";");
                 };
                 check(checks::revision(id), revision.span);

@@ -44,8 +44,8 @@ mod fast;
 /// `pub fn downgrade() -> Vec<Op>` (an explicit downgrade).
 ///
 /// The item is kept unchanged; the attribute adds `pub const MIGRATION: Migration` next to
-/// it (with `file!()` and the attribute's line) and, for each id literal, a reference to a
-/// check declared by [`embed_migrations!`]. A migration file must therefore be read by
+/// it (with `file!()` and the attribute's line) and, for each id literal, a check that
+/// [`embed_migrations!`] keeps when the literal has a problem. A migration file must therefore be read by
 /// `embed_migrations!` (one `#[migration]` per file, at the top level of the file): the graph
 /// errors (missing parent, duplicate id, cycle, unmerged heads, second root, unknown
 /// `depends_on`) are reported at the id literal, in the migration file. An attribute that
