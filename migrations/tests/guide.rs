@@ -7,7 +7,7 @@
 //! - ```` ```console ````: lines starting with `$ ` are commands (a line ending in `\`
 //!   continues on the next); the lines after a command, up to the next one, are output that
 //!   must appear in that order in what it printed (stdout and stderr together), a `...` line
-//!   standing for anything. A command ends with `# exit N` when it must fail with that code;
+//!   standing for any lines and a `...` within a line for any text. A command ends with `# exit N` when it must fail with that code;
 //!   otherwise it must succeed. `export NAME=VALUE`, `unset NAME` and `cd DIR` change the
 //!   environment and folder of the commands after them, as in a shell.
 //! - ```` ```console postgres ```` (or `mysql`): the same, run when that server is reachable
@@ -332,8 +332,10 @@ impl Run {
         let scratch = repo.join("target").join("scratch");
         let root = scratch.join(format!("guide-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("shop")).unwrap();
+        // As the commands see it (`pwd`, paths in messages): without symbolic links.
+        let root = std::fs::canonicalize(&root).unwrap();
         let workspace = root.join("shop");
-        std::fs::create_dir_all(&workspace).unwrap();
         let target = scratch.join("target");
         std::fs::create_dir_all(&target).unwrap();
         std::os::unix::fs::symlink(&target, workspace.join("target")).unwrap();
@@ -441,9 +443,9 @@ impl Run {
             };
             let create = match server {
                 Server::Postgres => format!("CREATE DATABASE \"{fresh}\""),
-                Server::Mysql => format!(
-                    "CREATE DATABASE `{fresh}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-                ),
+                Server::Mysql => {
+                    format!("CREATE DATABASE `{fresh}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                }
             };
             admin_sql(server, &admin, &drop)
                 .and_then(|()| admin_sql(server, &admin, &create))
@@ -535,7 +537,10 @@ impl Run {
             }
             ["cd", dir] => {
                 self.cwd = self.cwd.join(dir);
-                assert!(self.cwd.is_dir(), "{chapter}:{line}: cd {dir}: no such folder");
+                assert!(
+                    self.cwd.is_dir(),
+                    "{chapter}:{line}: cd {dir}: no such folder"
+                );
                 return;
             }
             _ => {}
@@ -657,10 +662,14 @@ fn replace_urls(text: &str, server: Server, mut f: impl FnMut(&str) -> Option<St
     out
 }
 
-/// `(12 ms)` timings and the indentation are not compared.
+/// Timings (`(12 ms)`, `finished in 0.05s`) and the indentation are not compared.
 fn normalize(line: &str) -> String {
+    let mut line = line.trim().to_owned();
+    if let Some(at) = line.find("; finished in ") {
+        line.truncate(at);
+    }
     let mut out = String::new();
-    let mut rest = line.trim();
+    let mut rest = line.as_str();
     while let Some(at) = rest.find(" ms)") {
         let digits = rest[..at]
             .char_indices()
@@ -690,12 +699,32 @@ fn appears_in_order(expected: &[String], printed: &str) -> Result<(), String> {
             continue;
         }
         let want = normalize(line);
-        match printed[at..].iter().position(|p| *p == want) {
+        match printed[at..].iter().position(|p| matches(&want, p)) {
             Some(i) => at += i + 1,
             None => return Err(want),
         }
     }
     Ok(())
+}
+
+/// `printed` is `want`, where a `...` in `want` stands for any text.
+fn matches(want: &str, printed: &str) -> bool {
+    let parts: Vec<&str> = want.split("...").collect();
+    if parts.len() == 1 {
+        return want == printed;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !printed.starts_with(first) || printed.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &printed[first.len()..];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
 }
 
 /// The chapters, in the order `docs/README.md` links them.
@@ -783,12 +812,14 @@ fn the_ci_snippet_runs_the_recipes_commands() {
         .expect("docs/ci.md has a yaml block");
     let runs: Vec<&str> = yaml
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("run: "))
+        .filter_map(|l| l.trim().trim_start_matches("- ").strip_prefix("run: "))
         .collect();
     assert!(runs.len() >= 3, "{yaml}");
     for run in runs {
         assert!(
-            run.starts_with("sudo apt-get") || recipe.iter().any(|c| c == run),
+            run.starts_with("sudo apt-get")
+                || run.starts_with("psql ")
+                || recipe.iter().any(|c| c == run),
             "the job's step `{run}` is not a command of the recipe: {recipe:#?}"
         );
     }
@@ -796,12 +827,28 @@ fn the_ci_snippet_runs_the_recipes_commands() {
 
 #[test]
 fn stand_ins_and_output_matching() {
-    assert_eq!(normalize(" upgrade   abc x (12 ms)  "), "upgrade   abc x (N ms)");
+    assert_eq!(
+        normalize(" upgrade   abc x (12 ms)  "),
+        "upgrade   abc x (N ms)"
+    );
+    assert_eq!(
+        normalize("test result: ok. 3 passed; 0 failed; finished in 0.05s"),
+        "test result: ok. 3 passed; 0 failed"
+    );
     assert!(appears_in_order(&["a".into(), "...".into(), "c".into()], "a\nb\nc\n").is_ok());
     assert_eq!(
         appears_in_order(&["c".into(), "a".into()], "a\nb\nc\n"),
         Err("a".into())
     );
+    assert!(matches(
+        "a (checksum ... then, ... now): x",
+        "a (checksum 12 then, 34 now): x"
+    ));
+    assert!(!matches("a ... b", "a x c"));
+    assert!(matches(
+        "execute \"UPDATE 'pai...\"",
+        "execute \"UPDATE 'pai...\""
+    ));
     let t = replace_urls(
         "x postgres://postgres@127.0.0.1:5432/shop?sslmode=disable y",
         Server::Postgres,
@@ -810,13 +857,14 @@ fn stand_ins_and_output_matching() {
     assert_eq!(t, "x postgres://u@h/fresh?sslmode=disable y");
     assert_eq!(
         url_parts("mysql://root:pw@127.0.0.1:3306/db"),
-        ("root".into(), Some("pw".into()), "127.0.0.1".into(), "3306".into())
+        (
+            "root".into(),
+            Some("pw".into()),
+            "127.0.0.1".into(),
+            "3306".into()
+        )
     );
-    let steps = console_steps(
-        "t",
-        1,
-        &["$ a \\", "  b", "out", "", "$ c # exit 1", "x"],
-    );
+    let steps = console_steps("t", 1, &["$ a \\", "  b", "out", "", "$ c # exit 1", "x"]);
     assert_eq!(steps[0].command, "a \\\n  b");
     assert_eq!(steps[0].expected, ["out"]);
     assert_eq!(steps[1].exit, 1);
