@@ -140,7 +140,7 @@ fn database_changes_made_by_hand_are_captured() {
     s.run_with(&bin, &["upgrade", "head"], &env);
     // Someone adds an index and a table by hand.
     let mut conn = migrate_runtime::connection::Connection::establish(&db).unwrap();
-    conn.batch_execute("CREATE INDEX ix_items_name ON items (name); CREATE TABLE audit (id INTEGER NOT NULL, note TEXT, CONSTRAINT pk_audit PRIMARY KEY (id))").unwrap();
+    conn.batch_execute("CREATE INDEX ix_items_name ON items (name); CREATE TABLE audit (id INTEGER NOT NULL, note TEXT, CONSTRAINT pk_audit PRIMARY KEY (id)); CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)").unwrap();
     drop(conn);
     let out = std::process::Command::new(&bin)
         .args(["check"])
@@ -170,6 +170,7 @@ fn database_changes_made_by_hand_are_captured() {
     let file = written(&out);
     assert!(
         file.contains("\"audit\"")
+            && file.contains("\"invoices\"")
             && file.contains("op::create_index(\"items\", Index::new([\"name\"]))"),
         "{file}"
     );

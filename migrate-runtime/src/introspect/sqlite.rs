@@ -380,6 +380,9 @@ pub(super) fn introspect(
         }
         let pk: u32 = cell(row, 5).parse().unwrap_or(0);
         if pk > 0 {
+            // An `INTEGER PRIMARY KEY` is the rowid, never NULL even when not declared so;
+            // and the model keeps key columns NOT NULL, as the other backends do.
+            c.nullable = false;
             pk_cols
                 .entry(table.to_owned())
                 .or_default()
