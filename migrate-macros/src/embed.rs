@@ -5,8 +5,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use migrate_core::{scan, Graph, Revision};
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use syn::{Attribute, Item, LitStr};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Item, LitStr, Token, Visibility};
 
 use crate::attr;
 use crate::errors::{suggested_id, Errors};
@@ -16,14 +19,47 @@ use crate::{ast, checks, diagnose};
 /// the folder path.
 pub const BASE_VAR: &str = "MIGRATE_MANIFEST_DIR";
 
+/// Where the expansion goes.
+pub enum Form {
+    /// `embed_migrations!("versions")`: an expression, the `Migrations` value.
+    Expr,
+    /// `embed_migrations!(pub static MIGRATIONS = "versions");`: items, the migration
+    /// modules and the static.
+    Static {
+        /// Attributes for the static (doc comments...).
+        attrs: Vec<Attribute>,
+        /// Its visibility.
+        vis: Visibility,
+        /// Its name.
+        name: Ident,
+    },
+}
+
+fn parse_input(input: ParseStream) -> syn::Result<(LitStr, Form)> {
+    if input.peek(LitStr) {
+        return Ok((input.parse()?, Form::Expr));
+    }
+    let attrs = input.call(Attribute::parse_outer)?;
+    let vis: Visibility = input.parse()?;
+    input.parse::<Token![static]>()?;
+    let name: Ident = input.parse()?;
+    input.parse::<Token![=]>()?;
+    let lit: LitStr = input.parse()?;
+    if input.peek(Token![;]) {
+        input.parse::<Token![;]>()?;
+    }
+    Ok((lit, Form::Static { attrs, vis, name }))
+}
+
 /// Entry point: reads the base dir and package name from the environment.
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
-    let lit = match syn::parse2::<LitStr>(input) {
-        Ok(lit) => lit,
+    let (lit, form) = match parse_input.parse2(input) {
+        Ok(parsed) => parsed,
         Err(e) => {
             return syn::Error::new(
                 e.span(),
-                "expected the migration folder as a string: embed_migrations!(\"versions\")",
+                "expected the migration folder as a string, embed_migrations!(\"versions\"), \
+                 or a static: embed_migrations!(pub static MIGRATIONS = \"versions\");",
             )
             .to_compile_error()
         }
@@ -41,13 +77,14 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
             },
         };
     let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "<your crate>".to_owned());
-    embed_in(
+    embed_as(
         &lit,
         &Context {
             base: &base,
             base_var: var,
             package: &package,
         },
+        &form,
     )
 }
 
@@ -80,8 +117,14 @@ enum State {
     Rejected,
 }
 
-/// The expansion for a folder literal in a context.
+/// The expansion of the expression form for a folder literal in a context.
+#[cfg(test)]
 pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
+    embed_as(lit, cx, &Form::Expr)
+}
+
+/// The expansion for a folder literal in a context, in either form.
+pub fn embed_as(lit: &LitStr, cx: &Context, form: &Form) -> TokenStream {
     let mut errors = Errors::new();
     let rel = lit.value();
     let dir = cx.base.join(&rel);
@@ -105,8 +148,19 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
         diagnose::problems(&graph, &rel, cx.package)
     };
 
-    // The generated code, written as text and parsed once (see `parse_generated`).
-    let mut code = String::from("mod __migrate_embedded {\n");
+    // The generated code, written as text and parsed once (see `parse_generated`): the
+    // module that holds the migrations, then the expression or the static.
+    let module = match form {
+        Form::Expr => "__migrate_embedded".to_owned(),
+        Form::Static { name, .. } => format!("__migrate_embedded_{}", name.unraw()),
+    };
+    let mut code = match form {
+        Form::Expr => String::new(),
+        // Its own module at the caller's level, not inside the static: rustc then gives
+        // each migration module its own codegen unit, and an edit recompiles one of them.
+        Form::Static { .. } => "#[doc(hidden)]\n".to_owned(),
+    };
+    let _ = writeln!(code, "mod {module} {{");
 
     // Checks: the attribute wraps the check of each id literal in `__migrate_check!(NAME
     // ..)`; the macro keeps the checks that fail, each naming a trait of its own that nothing
@@ -207,14 +261,29 @@ pub fn embed_in(lit: &LitStr, cx: &Context) -> TokenStream {
         let comma = if k == 0 { "" } else { ", " };
         let _ = write!(code, "{comma}{module}::MIGRATION");
     }
-    code.push_str(&format!(
-        "];\n}}\n::migrate_runtime::__private::Migrations::__from_sorted(__migrate_embedded::MIGRATIONS, {:?})",
+    code.push_str("];\n}\n");
+    let value = format!(
+        "::migrate_runtime::__private::Migrations::__from_sorted({module}::MIGRATIONS, {:?})",
         dir.to_string_lossy()
-    ));
+    );
 
-    let mut body = errors.to_compile_errors();
-    body.extend(parse_generated(&code));
-    TokenTree::Group(Group::new(Delimiter::Brace, body)).into()
+    let mut out = errors.to_compile_errors();
+    match form {
+        Form::Expr => {
+            code.push_str(&value);
+            out.extend(parse_generated(&code));
+            TokenTree::Group(Group::new(Delimiter::Brace, out)).into()
+        }
+        Form::Static { attrs, vis, name } => {
+            out.extend(parse_generated(&code));
+            let value = parse_generated(&value);
+            out.extend(quote! {
+                #(#attrs)*
+                #vis static #name: ::migrate_runtime::__private::Migrations = #value;
+            });
+            out
+        }
+    }
 }
 
 /// Parses code written by the macro. In a build this is the compiler's lexer, called
@@ -468,6 +537,7 @@ fn revision_line(text: &str, id: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quote::quote;
 
     struct TempDir(PathBuf);
 
@@ -583,6 +653,63 @@ mod tests {
             out.contains(&*t.0.join("versions").to_string_lossy()),
             "{out}"
         );
+    }
+
+    #[test]
+    fn static_form_puts_the_modules_beside_the_static() {
+        let t = TempDir::new("static");
+        t.write("a.rs", &migration("aaaa", None));
+        let (lit, form) = parse_input
+            .parse2(quote!(
+                /// The shop's migrations.
+                pub static SHOP = "versions";
+            ))
+            .unwrap();
+        let out = embed_as(
+            &lit,
+            &Context {
+                base: &t.0,
+                base_var: "CARGO_MANIFEST_DIR",
+                package: "shop",
+            },
+            &form,
+        )
+        .to_string();
+        assert!(!out.starts_with('{'), "{out}");
+        assert!(
+            out.starts_with("# [doc (hidden)] mod __migrate_embedded_SHOP {"),
+            "{out}"
+        );
+        assert!(out.contains("pub mod m_aaaa ;"), "{out}");
+        assert!(
+            out.ends_with(&format!(
+                "# [doc = r\" The shop's migrations.\"] pub static SHOP : :: migrate_runtime :: \
+                 __private :: Migrations = :: migrate_runtime :: __private :: Migrations :: \
+                 __from_sorted (__migrate_embedded_SHOP :: MIGRATIONS , {:?}) ;",
+                t.0.join("versions").to_string_lossy()
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn the_input_is_a_literal_or_a_static() {
+        for ok in [
+            quote!("versions"),
+            quote!(static M = "versions"),
+            quote!(pub(crate) static M = "versions";),
+        ] {
+            assert!(parse_input.parse2(ok.clone()).is_ok(), "{ok}");
+        }
+        for bad in [
+            quote!(versions),
+            quote!("versions", "more"),
+            quote!(static M: Migrations = "versions"),
+            quote!(const M = "versions"),
+            quote!(static M = "versions"; extra),
+        ] {
+            assert!(parse_input.parse2(bad.clone()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -79,6 +79,26 @@ pub fn migration(args: TokenStream, input: TokenStream) -> TokenStream {
 /// literal at fault. Errors without a file (missing or empty folder, a file without
 /// `#[migration]`) are reported at the path literal.
 ///
+/// # As a static (faster rebuilds)
+///
+/// The macro can also declare the static itself, at module level:
+///
+/// ```ignore
+/// use migrate_runtime::prelude::*;
+/// embed_migrations!(
+///     /// The shop's migrations.
+///     pub static MIGRATIONS = "versions"
+/// );
+/// ```
+///
+/// Same checks, same errors, same `Migrations`; the migration modules are then declared
+/// beside the static instead of inside its initializer. That matters for incremental
+/// builds: rustc puts the code of items nested in a static (or a function) in the
+/// codegen unit of the enclosing module, so with the expression form every migration's
+/// code shares one codegen unit, and editing any migration recompiles all of them (for
+/// 1,000 migrations about 1.6 billion instructions of LLVM work per edit). As a static,
+/// each migration module has its own codegen unit, and an edit recompiles one.
+///
 /// # Rebuilds
 ///
 /// Editing a migration file rebuilds the crate (rustc tracks module files). Adding,

@@ -1,5 +1,8 @@
 //! Build-time cost of `embed_migrations!`: a crate with N migrations (1,000 by default)
 //! embedded, against the same files included as plain modules without `#[migration]`.
+//! Embedded twice: with the expression form
+//! (`static MIGRATIONS: Migrations = embed_migrations!("versions");`) and as a static
+//! (`embed_migrations!(static MIGRATIONS = "versions");`).
 //!
 //! ```text
 //! cargo run -p ui-tests --example embed_bench -- [N] [ROUNDS]
@@ -10,8 +13,11 @@
 //! - full: the crate itself rebuilt from scratch (`CARGO_INCREMENTAL=0`, `main.rs` touched);
 //! - incremental: one migration file edited, rebuilt with incremental compilation.
 //!
-//! Each round builds the embedded crate then the plain one, so that a change in the
-//! machine's load affects both; the figures are medians over ROUNDS rounds (default 5).
+//! Each round builds the embedded crates then the plain one, so that a change in the
+//! machine's load affects all of them; the figures are medians over ROUNDS rounds (default 5).
+//! Besides the wall-clock time, the CPU time of the build (cargo, rustc and the linker:
+//! the children's user + system time, from `/proc/self/stat` on Linux) is reported: on a
+//! machine shared with other jobs it moves much less than the wall clock.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,18 +52,29 @@ fn migration(i: usize, embedded: bool, sql: &str) -> String {
     s
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `static MIGRATIONS: Migrations = embed_migrations!("versions");`
+    Expression,
+    /// `embed_migrations!(static MIGRATIONS = "versions");`
+    Static,
+    /// The same files as plain `#[path]` modules, without `#[migration]`.
+    Plain,
+}
+
 struct Crate {
     dir: PathBuf,
     target: PathBuf,
-    embedded: bool,
+    kind: Kind,
 }
 
 impl Crate {
-    fn create(root: &Path, target: &Path, runtime: &Path, n: usize, embedded: bool) -> Crate {
-        let name = if embedded {
-            "bench-embedded"
-        } else {
-            "bench-plain"
+    fn create(root: &Path, target: &Path, runtime: &Path, n: usize, kind: Kind) -> Crate {
+        let embedded = kind != Kind::Plain;
+        let name = match kind {
+            Kind::Expression => "bench-embedded",
+            Kind::Static => "bench-static",
+            Kind::Plain => "bench-plain",
         };
         let dir = root.join(name);
         let _ = std::fs::remove_dir_all(&dir);
@@ -85,11 +102,17 @@ impl Crate {
             )
             .unwrap();
         }
-        let main = if embedded {
-            "use migrate_runtime::prelude::*;\n\n\
-             static MIGRATIONS: Migrations = embed_migrations!(\"versions\");\n\n\
-             fn main() {\n    println!(\"{}\", MIGRATIONS.len());\n}\n"
-                .to_owned()
+        let print = "fn main() {\n    println!(\"{}\", MIGRATIONS.len());\n}\n";
+        let main = if kind == Kind::Expression {
+            format!(
+                "use migrate_runtime::prelude::*;\n\n\
+                 static MIGRATIONS: Migrations = embed_migrations!(\"versions\");\n\n{print}"
+            )
+        } else if kind == Kind::Static {
+            format!(
+                "use migrate_runtime::prelude::*;\n\n\
+                 embed_migrations!(static MIGRATIONS = \"versions\");\n\n{print}"
+            )
         } else {
             let mut s = String::from("use migrate_runtime::prelude::*;\n\n");
             for i in 0..n {
@@ -110,11 +133,13 @@ impl Crate {
         Crate {
             dir,
             target: target.to_path_buf(),
-            embedded,
+            kind,
         }
     }
 
-    fn build(&self, incremental: bool) -> Duration {
+    /// The build's wall-clock and CPU time.
+    fn build(&self, incremental: bool) -> (Duration, Duration) {
+        let cpu = children_cpu();
         let start = Instant::now();
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args(["build", "--quiet"])
@@ -125,7 +150,7 @@ impl Crate {
             .status()
             .unwrap();
         assert!(status.success(), "build of {} failed", self.dir.display());
-        start.elapsed()
+        (start.elapsed(), children_cpu().saturating_sub(cpu))
     }
 
     fn touch_main(&self) {
@@ -138,10 +163,31 @@ impl Crate {
     fn edit_one(&self, i: usize, round: usize) {
         std::fs::write(
             self.dir.join("versions").join(file_name(i)),
-            migration(i, self.embedded, &format!("SELECT {round} +")),
+            migration(i, self.kind != Kind::Plain, &format!("SELECT {round} +")),
         )
         .unwrap();
     }
+}
+
+/// User + system CPU time of the waited-for children of this process (Linux; zero
+/// elsewhere), at the kernel's tick (`USER_HZ`, 100 per second).
+fn children_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The fields after the command name (which is in parentheses and may hold spaces):
+    // cutime and cstime are the 16th and 17th fields of the whole line.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Duration::from_millis((ticks(13) + ticks(14)) * 10)
 }
 
 fn secs(d: Duration) -> f64 {
@@ -163,19 +209,21 @@ fn main() {
     let target = ws.join("target/scratch/target");
     let runtime = ws.join("migrate-runtime");
 
-    let embedded = Crate::create(&root, &target, &runtime, n, true);
-    let plain = Crate::create(&root, &target, &runtime, n, false);
+    let embedded = Crate::create(&root, &target, &runtime, n, Kind::Expression);
+    let as_static = Crate::create(&root, &target, &runtime, n, Kind::Static);
+    let plain = Crate::create(&root, &target, &runtime, n, Kind::Plain);
     println!("{n} migrations; warming up (dependencies, first builds)...");
     embedded.build(true);
+    as_static.build(true);
     plain.build(true);
 
     let rounds: usize = std::env::args()
         .nth(2)
         .map(|a| a.parse().expect("ROUNDS must be a number"))
         .unwrap_or(5);
-    let crates = [&embedded, &plain];
-    let mut full = [Vec::new(), Vec::new()];
-    let mut incr = [Vec::new(), Vec::new()];
+    let crates = [&embedded, &as_static, &plain];
+    let mut full = [Vec::new(), Vec::new(), Vec::new()];
+    let mut incr = [Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..rounds {
         for (k, krate) in crates.iter().enumerate() {
             krate.touch_main();
@@ -191,19 +239,26 @@ fn main() {
             incr[k].push(krate.build(true));
         }
     }
-    let [ef, pf] = full.map(median);
-    let [ei, pi] = incr.map(median);
-    println!("median of {rounds} builds of the crate itself (dependencies already built):");
-    println!(
-        "  full build        embedded {:6.2}s   plain {:6.2}s   ratio {:.2}",
-        secs(ef),
-        secs(pf),
-        secs(ef) / secs(pf)
-    );
-    println!(
-        "  edit one file     embedded {:6.2}s   plain {:6.2}s   ratio {:.2}",
-        secs(ei),
-        secs(pi),
-        secs(ei) / secs(pi)
-    );
+    let wall = |v: &Vec<(Duration, Duration)>| median(v.iter().map(|t| t.0).collect());
+    let cpu = |v: &Vec<(Duration, Duration)>| median(v.iter().map(|t| t.1).collect());
+    println!("median of {rounds} builds of each crate itself (dependencies already built):");
+    for (what, runs) in [("full build", &full), ("edit one file", &incr)] {
+        let (pw, pc) = (wall(&runs[2]), cpu(&runs[2]));
+        println!(
+            "  {what:<14} plain modules        wall {:5.2}s          cpu {:5.2}s",
+            secs(pw),
+            secs(pc)
+        );
+        for (form, k) in [("embedded, expression", 0), ("embedded, static", 1)] {
+            let (w, c) = (wall(&runs[k]), cpu(&runs[k]));
+            println!(
+                "  {:<14} {form:<20} wall {:5.2}s ({:.2}x)  cpu {:5.2}s ({:.2}x)",
+                "",
+                secs(w),
+                secs(w) / secs(pw),
+                secs(c),
+                secs(c) / secs(pc).max(0.01)
+            );
+        }
+    }
 }

@@ -1,0 +1,7 @@
+use migrate_runtime::prelude::*;
+
+embed_migrations!(pub static MIGRATIONS = "fixtures/missing_parent");
+
+fn main() {
+    println!("{}", MIGRATIONS.len());
+}
