@@ -578,7 +578,7 @@ fn execute(
             depends_on,
             ..
         } => {
-            let path = write_revision(
+            let path = crate::scaffold::write_revision(
                 Path::new(migrations.dir()),
                 message,
                 head.as_deref(),
@@ -606,7 +606,7 @@ fn execute(
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge { message, revs } => {
-            let path = write_merge(Path::new(migrations.dir()), message, revs)?;
+            let path = crate::scaffold::write_merge(Path::new(migrations.dir()), message, revs)?;
             println!("wrote {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -757,7 +757,7 @@ fn autogenerate(
     use crate::diff::{diff_with_notes, DiffScope};
     // The ops of the folder's migrations exist only in the build: refuse a stale one.
     let dir = Path::new(migrations.dir());
-    let mut on_disk: Vec<String> = migrate_core::Graph::new(scan(dir)?)
+    let mut on_disk: Vec<String> = migrate_core::Graph::new(crate::scaffold::scan(dir)?)
         .heads()
         .iter()
         .map(|r| r.id.clone())
@@ -801,7 +801,7 @@ fn autogenerate(
     if ops.is_empty() {
         return Ok(None);
     }
-    let existing = scan(dir)?;
+    let existing = crate::scaffold::scan(dir)?;
     let id = migrate_core::scan::new_revision_id(&existing);
     let parents: Vec<&str> = built.iter().map(String::as_str).collect();
     let comments: Vec<(usize, String)> = notes.into_iter().map(|n| (0, n)).collect();
@@ -813,100 +813,4 @@ fn autogenerate(
     ));
     std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(Some(path))
-}
-
-fn scan(dir: &Path) -> Result<Vec<migrate_core::Revision>, String> {
-    migrate_core::scan::scan_dir(dir).map_err(|e| e.to_string())
-}
-
-/// Writes a new migration on `head` (default: the single head of the folder).
-fn write_revision(
-    dir: &Path,
-    message: &str,
-    head: Option<&str>,
-    branch_labels: &[String],
-    depends_on: &[String],
-) -> Result<PathBuf, String> {
-    let revisions = scan(dir)?;
-    let graph = migrate_core::Graph::new(revisions.clone());
-    let parents = match head {
-        Some(h) => match graph.resolve_prefix(h) {
-            Ok(r) => vec![r.id.clone()],
-            Err(e) => return Err(format!("--head {h}: {e}")),
-        },
-        None => {
-            let heads: Vec<String> = graph.heads().iter().map(|r| r.id.clone()).collect();
-            if heads.len() > 1 {
-                return Err(format!(
-                    "the versions folder has {} heads ({}): merge them first (`merge -m \"merge heads\"`), or pick one with --head",
-                    heads.len(),
-                    heads.join(", ")
-                ));
-            }
-            heads
-        }
-    };
-    let mut deps = Vec::new();
-    for d in depends_on {
-        match graph.resolve_prefix(d) {
-            Ok(r) => deps.push(r.id.clone()),
-            Err(e) => return Err(format!("--depends-on {d}: {e}")),
-        }
-    }
-    write_new(
-        dir,
-        &revisions,
-        message,
-        parents,
-        branch_labels.to_vec(),
-        deps,
-    )
-}
-
-/// Writes a migration merging `revs` (default: every head of the folder).
-fn write_merge(dir: &Path, message: &str, revs: &[String]) -> Result<PathBuf, String> {
-    let revisions = scan(dir)?;
-    let graph = migrate_core::Graph::new(revisions.clone());
-    let parents: Vec<String> = if revs.is_empty() {
-        graph.heads().iter().map(|r| r.id.clone()).collect()
-    } else {
-        let mut ids = Vec::new();
-        for r in revs {
-            match graph.resolve_prefix(r) {
-                Ok(rev) => ids.push(rev.id.clone()),
-                Err(e) => return Err(format!("{r}: {e}")),
-            }
-        }
-        ids
-    };
-    if parents.len() < 2 {
-        return Err(format!(
-            "nothing to merge: a merge needs two or more revisions, and {} {} given or found as heads",
-            parents.len(),
-            if parents.len() == 1 { "was" } else { "were" }
-        ));
-    }
-    write_new(dir, &revisions, message, parents, Vec::new(), Vec::new())
-}
-
-fn write_new(
-    dir: &Path,
-    existing: &[migrate_core::Revision],
-    message: &str,
-    parents: Vec<String>,
-    branch_labels: Vec<String>,
-    depends_on: Vec<String>,
-) -> Result<PathBuf, String> {
-    use migrate_core::scan;
-    let id = scan::new_revision_id(existing);
-    let text = scan::render_migration(&scan::NewMigration {
-        id: id.clone(),
-        parents,
-        message: message.to_owned(),
-        branch_labels,
-        depends_on,
-    });
-    let path = dir.join(scan::file_name(scan::today_utc(), &id, message));
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(path)
 }

@@ -1,5 +1,6 @@
 //! `migrate init`: a new migrations crate inside an existing cargo workspace, the
-//! counterpart of `alembic init`.
+//! counterpart of `alembic init`; and the new-file verbs (`revision`, `merge`), which read
+//! the versions folder rather than a build, so they also work while the build is broken.
 //!
 //! It writes `<name>/Cargo.toml`, `<name>/build.rs` (so that cargo notices added migration
 //! files), `<name>/src/main.rs` (the embedded migrations and the command line) and an empty
@@ -227,6 +228,106 @@ fn main() -> std::process::ExitCode {{
     )
 }
 
+/// Writes a new, empty migration into the versions folder `dir`, on `head` (default: the
+/// folder's single head), reading the folder's files (not a build): it works while the
+/// build is broken. Returns the new file.
+pub fn write_revision(
+    dir: &Path,
+    message: &str,
+    head: Option<&str>,
+    branch_labels: &[String],
+    depends_on: &[String],
+) -> Result<PathBuf, String> {
+    let revisions = scan(dir)?;
+    let graph = migrate_core::Graph::new(revisions.clone());
+    let parents = match head {
+        Some(h) => match graph.resolve_prefix(h) {
+            Ok(r) => vec![r.id.clone()],
+            Err(e) => return Err(format!("--head {h}: {e}")),
+        },
+        None => {
+            let heads: Vec<String> = graph.heads().iter().map(|r| r.id.clone()).collect();
+            if heads.len() > 1 {
+                return Err(format!(
+                    "the versions folder has {} heads ({}): merge them first (`merge -m \"merge heads\"`), or pick one with --head",
+                    heads.len(),
+                    heads.join(", ")
+                ));
+            }
+            heads
+        }
+    };
+    let mut deps = Vec::new();
+    for d in depends_on {
+        match graph.resolve_prefix(d) {
+            Ok(r) => deps.push(r.id.clone()),
+            Err(e) => return Err(format!("--depends-on {d}: {e}")),
+        }
+    }
+    write_new(
+        dir,
+        &revisions,
+        message,
+        parents,
+        branch_labels.to_vec(),
+        deps,
+    )
+}
+
+/// Writes a migration into `dir` merging `revs` (default: every head of the folder),
+/// reading the folder's files: it works while two heads break the build.
+pub fn write_merge(dir: &Path, message: &str, revs: &[String]) -> Result<PathBuf, String> {
+    let revisions = scan(dir)?;
+    let graph = migrate_core::Graph::new(revisions.clone());
+    let parents: Vec<String> = if revs.is_empty() {
+        graph.heads().iter().map(|r| r.id.clone()).collect()
+    } else {
+        let mut ids = Vec::new();
+        for r in revs {
+            match graph.resolve_prefix(r) {
+                Ok(rev) => ids.push(rev.id.clone()),
+                Err(e) => return Err(format!("{r}: {e}")),
+            }
+        }
+        ids
+    };
+    if parents.len() < 2 {
+        return Err(format!(
+            "nothing to merge: a merge needs two or more revisions, and {} {} given or found as heads",
+            parents.len(),
+            if parents.len() == 1 { "was" } else { "were" }
+        ));
+    }
+    write_new(dir, &revisions, message, parents, Vec::new(), Vec::new())
+}
+
+fn write_new(
+    dir: &Path,
+    existing: &[migrate_core::Revision],
+    message: &str,
+    parents: Vec<String>,
+    branch_labels: Vec<String>,
+    depends_on: Vec<String>,
+) -> Result<PathBuf, String> {
+    use migrate_core::scan;
+    let id = scan::new_revision_id(existing);
+    let text = scan::render_migration(&scan::NewMigration {
+        id: id.clone(),
+        parents,
+        message: message.to_owned(),
+        branch_labels,
+        depends_on,
+    });
+    let path = dir.join(scan::file_name(scan::today_utc(), &id, message));
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The folder's migrations, read as text.
+pub(crate) fn scan(dir: &Path) -> Result<Vec<migrate_core::Revision>, String> {
+    migrate_core::scan::scan_dir(dir).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +380,42 @@ mod tests {
         assert!(e.contains("already exists"), "{e}");
         let after = std::fs::read_to_string(root.path().join("Cargo.toml")).unwrap();
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn revision_and_merge_read_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = write_revision(dir.path(), "create users", None, &[], &[]).unwrap();
+        let a = write_revision(dir.path(), "add phone", None, &[], &[]).unwrap();
+        // A second branch on the root: two heads, as two developers would leave them.
+        let ids: Vec<String> = scan(dir.path())
+            .unwrap()
+            .iter()
+            .map(|r| r.id.clone())
+            .collect();
+        let first = ids
+            .iter()
+            .find(|i| std::fs::read_to_string(&root).unwrap().contains(i.as_str()));
+        let b = write_revision(dir.path(), "archive", first.map(String::as_str), &[], &[]).unwrap();
+        let e = write_revision(dir.path(), "more", None, &[], &[]).unwrap_err();
+        assert!(e.contains("2 heads") && e.contains("merge"), "{e}");
+        let merge = write_merge(dir.path(), "merge heads", &[]).unwrap();
+        let text = std::fs::read_to_string(&merge).unwrap();
+        let parsed = migrate_core::scan::parse_migration_source(&text, "m.rs")
+            .unwrap()
+            .unwrap();
+        assert_eq!(parsed.parents.len(), 2, "{text}");
+        for f in [&a, &b] {
+            let r = migrate_core::scan::parse_migration_source(
+                &std::fs::read_to_string(f).unwrap(),
+                "x.rs",
+            )
+            .unwrap()
+            .unwrap();
+            assert!(parsed.parents.contains(&r.id));
+        }
+        assert!(write_merge(dir.path(), "again", &[])
+            .unwrap_err()
+            .contains("nothing to merge"));
     }
 }

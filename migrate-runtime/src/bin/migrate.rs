@@ -6,14 +6,17 @@
 //! cargo run -p db -- revision -m "create users"
 //! ```
 //!
-//! Everything else (upgrade, revision, import, ...) is the migrations crate's own command
-//! line, `cargo run -p <crate> -- --help`.
+//! `migrate revision` and `migrate merge` write new migration files into a versions folder
+//! without building anything: when two branches' migrations make the build fail (two
+//! heads), `migrate merge --dir db/versions -m "merge heads"` repairs it. Everything else
+//! (upgrade, autogenerate, import, ...) is the migrations crate's own command line,
+//! `cargo run -p <crate> -- --help`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use migrate_runtime::scaffold::{init, Runtime};
+use migrate_runtime::scaffold::{init, write_merge, write_revision, Runtime};
 
 #[derive(Parser)]
 #[command(
@@ -37,11 +40,54 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         runtime_path: Option<PathBuf>,
     },
+    /// Write a new, empty migration on the folder's head (no build needed).
+    Revision {
+        /// The versions folder.
+        #[arg(long, value_name = "DIR", default_value = "versions")]
+        dir: PathBuf,
+        /// What the migration does.
+        #[arg(short, long)]
+        message: String,
+        /// The parent revision (default: the single head).
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
+    },
+    /// Write a migration merging the folder's heads (no build needed).
+    Merge {
+        /// The versions folder.
+        #[arg(long, value_name = "DIR", default_value = "versions")]
+        dir: PathBuf,
+        /// What the merge joins.
+        #[arg(short, long)]
+        message: String,
+        /// The revisions to merge (default: every head).
+        revs: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let written = match cli.command {
+        Command::Revision { dir, message, head } => {
+            write_revision(&dir, &message, head.as_deref(), &[], &[])
+        }
+        Command::Merge { dir, message, revs } => write_merge(&dir, &message, &revs),
+        Command::Init { .. } => return init_command(cli.command),
+    };
+    match written {
+        Ok(path) => {
+            println!("wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_command(command: Command) -> ExitCode {
+    match command {
         Command::Init {
             name,
             workspace,
@@ -64,5 +110,6 @@ fn main() -> ExitCode {
                 }
             }
         }
+        _ => unreachable!("only init"),
     }
 }
