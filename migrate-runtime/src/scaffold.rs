@@ -218,8 +218,10 @@ fn main_rs(name: &str) -> String {
 //! ```
 use migrate_runtime::prelude::*;
 
-/// Every migration of `versions/`, checked at compile time.
-pub static MIGRATIONS: Migrations = embed_migrations!("versions");
+embed_migrations!(
+    /// Every migration of `versions/`, checked at compile time.
+    pub static MIGRATIONS = "versions"
+);
 
 fn main() -> std::process::ExitCode {{
     migrate_runtime::cli::run(&MIGRATIONS, "sqlite://{name}.db")
