@@ -631,30 +631,6 @@ pub fn run_scenario(backend: Backend, test: &str, scenario: fn(&mut TestDb)) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_names_are_short_and_plain() {
-        let n = database_name("postgres_Hostile-Names::x");
-        assert!(n.starts_with("mt_postgres_hostile_names__x_"));
-        assert!(database_name(&"x".repeat(100)).len() <= 63);
-    }
-
-    #[test]
-    fn database_urls_get_their_path_replaced() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432", "t"),
-            "postgres://postgres@127.0.0.1:5432/t"
-        );
-        assert_eq!(
-            with_database("mysql://root:pw@h:3306/other?ssl_mode=disabled", "t"),
-            "mysql://root:pw@h:3306/t?ssl_mode=disabled"
-        );
-    }
-}
-
 /// One `#[test]` per compiled-in backend for each `fn name(backend: Backend)` of the test
 /// file: `sqlite::name`, `postgres::name`, `mysql::name`. Attributes written before a name
 /// apply to every backend's test; `name { postgres: #[ignore = "..."], }` gives attributes
@@ -691,4 +667,28 @@ macro_rules! on_every_backend {
             )*
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_are_short_and_plain() {
+        let n = database_name("postgres_Hostile-Names::x");
+        assert!(n.starts_with("mt_postgres_hostile_names__x_"));
+        assert!(database_name(&"x".repeat(100)).len() <= 63);
+    }
+
+    #[test]
+    fn database_urls_get_their_path_replaced() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432", "t"),
+            "postgres://postgres@127.0.0.1:5432/t"
+        );
+        assert_eq!(
+            with_database("mysql://root:pw@h:3306/other?ssl_mode=disabled", "t"),
+            "mysql://root:pw@h:3306/t?ssl_mode=disabled"
+        );
+    }
 }
