@@ -595,15 +595,11 @@ impl<'m> Engine<'m> {
 
     /// Deletes the start marks of `m` (MySQL): the step ended, one way or the other.
     fn unmark_sql(&self, m: &'static Migration) -> String {
-        let d = self.dialect();
-        format!(
-            "DELETE FROM {} WHERE {} = {} AND {} IN ({}, {})",
-            d.quote(&self.config.history_table),
-            d.quote("revision"),
-            d.string_literal(m.revision),
-            d.quote("direction"),
-            d.string_literal(marker(Direction::Upgrade)),
-            d.string_literal(marker(Direction::Downgrade)),
+        catalog::delete_history_marks(
+            self.dialect(),
+            &self.config.history_table,
+            m.revision,
+            &[marker(Direction::Upgrade), marker(Direction::Downgrade)],
         )
     }
 

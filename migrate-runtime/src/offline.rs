@@ -88,7 +88,7 @@ pub fn offline_sql(
     );
     let transactional = dialect != Dialect::Mysql;
     if transactional {
-        out.push_str("BEGIN;\n");
+        let _ = writeln!(out, "{};", catalog::begin(dialect));
     }
     if from_set.is_empty() && direction == Direction::Upgrade {
         out.push('\n');
@@ -155,7 +155,7 @@ pub fn offline_sql(
         let _ = writeln!(out, "{history};");
     }
     if transactional {
-        out.push_str("\nCOMMIT;\n");
+        let _ = writeln!(out, "\n{};", catalog::end(true));
     }
     Ok(out)
 }

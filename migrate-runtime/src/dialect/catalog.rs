@@ -171,6 +171,25 @@ pub fn select_last_history(d: Dialect, history_table: &str) -> String {
     )
 }
 
+/// Deletes the history rows of `revision` whose direction is one of `marks` (the start
+/// marks of a MySQL run, see the engine).
+pub fn delete_history_marks(
+    d: Dialect,
+    history_table: &str,
+    revision: &str,
+    marks: &[&str],
+) -> String {
+    let marks: Vec<String> = marks.iter().map(|m| d.string_literal(m)).collect();
+    format!(
+        "DELETE FROM {} WHERE {} = {} AND {} IN ({})",
+        d.quote(history_table),
+        d.quote("revision"),
+        d.string_literal(revision),
+        d.quote("direction"),
+        marks.join(", ")
+    )
+}
+
 /// `DELETE FROM <table>`.
 pub fn delete_all(d: Dialect, table: &str) -> String {
     format!("DELETE FROM {}", d.quote(table))
