@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use crate::column::{Column, DefaultValue, Type, Value};
 use crate::connection::{Connection, ConnectionError};
-use crate::dialect::{catalog, render, Dialect, RenderError};
+use crate::dialect::{catalog, render, Dialect, RenderError, Statement};
 use crate::inverse::{derive_downgrade, InverseError};
 use crate::migration::{Downgrade, Migration, Migrations};
 use crate::op::Op;
@@ -839,12 +839,18 @@ impl<'m> Engine<'m> {
                     continue;
                 }
             }
+            // MySQL commits DDL as it runs: mark the migration as started, so that a run
+            // killed before its version row is found out (see `recover_interrupted`). The
+            // mark travels with the first statement (one round trip; the DDL's implicit
+            // commit commits it first), or alone when that statement is not plain SQL.
+            let mut mark = None;
             if d == Dialect::Mysql {
-                // MySQL commits DDL as it runs: mark the migration as started, so that a run
-                // killed before its version row is found out (see `recover_interrupted`).
-                let mark = self.history_row(m, marker(direction), &[], Instant::now());
-                self.conn
-                    .batch_execute(&self.history_sql(vec![mark]).join(";\n"))?;
+                let row = self.history_row(m, marker(direction), &[], Instant::now());
+                let sql = self.history_sql(vec![row]).join(";\n");
+                match step.statements.first() {
+                    Some(Statement::Execute(_)) => mark = Some(sql),
+                    _ => self.conn.batch_execute(&sql)?,
+                }
             }
             self.notify(Event::Started {
                 migration: m,
@@ -853,7 +859,13 @@ impl<'m> Engine<'m> {
             let started = Instant::now();
             for (i, s) in step.statements.iter().enumerate() {
                 self.notify(Event::Statement(s));
-                if let Err(e) = self.conn.run(s) {
+                let ran = match (i, mark.take(), s) {
+                    (0, Some(mark), Statement::Execute(sql)) => {
+                        self.conn.batch_execute(&format!("{mark};\n{sql}"))
+                    }
+                    _ => self.conn.run(s),
+                };
+                if let Err(e) = ran {
                     if d == Dialect::Mysql {
                         // A failure, not a kill: the error says what state it left.
                         let unmark = self.unmark_sql(m);
@@ -880,7 +892,10 @@ impl<'m> Engine<'m> {
                 let mut bookkeeping = self.history_sql(vec![row]);
                 bookkeeping.extend(self.move_heads_sql(m, direction, &applied));
                 if d == Dialect::Mysql {
+                    // One transaction: recorded wholly, with a single log flush.
                     bookkeeping.push(self.unmark_sql(m));
+                    bookkeeping.insert(0, catalog::begin(d).to_owned());
+                    bookkeeping.push(catalog::end(true).to_owned());
                 }
                 self.conn.batch_execute(&bookkeeping.join(";\n"))?;
                 if per_step {
