@@ -558,13 +558,34 @@ fn mysql_wrong_password() {
 fn malformed_urls() {
     let dir = tempfile::tempdir().unwrap();
     register_secret("Sekr1t-pw");
+    // Each driver parses its own URLs: a backend not compiled in says so instead (and
+    // still prints no password).
+    let (pg, my) = (cfg!(feature = "postgres"), cfg!(feature = "mysql"));
     for (url, wanted) in [
         (
             "postgres://app:Sekr1t-pw@127.0.0.1:notaport/db",
-            "invalid integer value",
+            if pg {
+                "invalid integer value"
+            } else {
+                "built without the `postgres` feature"
+            },
         ),
-        ("mysql://app:Sekr1t-pw@[::1/db", "cannot connect"),
-        ("mysql://app:Sekr1t-pw@127.0.0.1:99999/db", "cannot connect"),
+        (
+            "mysql://app:Sekr1t-pw@[::1/db",
+            if my {
+                "cannot connect"
+            } else {
+                "built without the `mysql` feature"
+            },
+        ),
+        (
+            "mysql://app:Sekr1t-pw@127.0.0.1:99999/db",
+            if my {
+                "cannot connect"
+            } else {
+                "built without the `mysql` feature"
+            },
+        ),
     ] {
         for args in [&["upgrade", "head"][..], &["current"]] {
             let out = chain_cli_in(url, &short_env(), args, Some(dir.path()));
