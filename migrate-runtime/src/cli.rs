@@ -237,13 +237,7 @@ where
         Ok(code) => code,
         Err(message) => {
             // One line: a statement or a driver message may span several.
-            let message = message
-                .replace(&url, &redact_url(&url))
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let message = crate::connection::one_line(&message.replace(&url, &redact_url(&url)));
             out.error(&message);
             ExitCode::from(1)
         }

@@ -104,7 +104,7 @@ fn scrub(message: String, url: &str) -> String {
 
 /// A driver message on one line: continuation lines (libpq's "\n\tIs the server
 /// running...") joined with a space.
-fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)

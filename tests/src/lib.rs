@@ -633,7 +633,7 @@ pub fn run_scenario(backend: Backend, test: &str, scenario: fn(&mut TestDb)) {
 
 /// One `#[test]` per compiled-in backend for each `fn name(backend: Backend)` of the test
 /// file: `sqlite::name`, `postgres::name`, `mysql::name`. Attributes written before a name
-/// apply to every backend's test; `name { postgres: #[ignore = "..."], }` gives attributes
+/// apply to every backend's test; `name { postgres: #[attribute], }` gives attributes
 /// to one backend's test only (`sqlite:`, `postgres:`, `mysql:`, in that order, each
 /// optional). The backends follow the features of the crate the tests are in.
 #[macro_export]

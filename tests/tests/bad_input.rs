@@ -8,7 +8,7 @@
 //! distinctive password ([`support::SecretUser`]): every output of every run (`-v` included)
 //! is searched for that password, and for the password of the URL it ran with.
 //!
-//! A test marked `#[ignore = "bug: ..."]` states the right behaviour and fails on the
+//! A test marked ignored with a "bug: ..." reason states the right behaviour and fails on the
 //! runtime as it is; `-- --include-ignored` runs it.
 
 mod support;

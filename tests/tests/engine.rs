@@ -7,7 +7,7 @@
 //! Each test opens its own database (`TestDb::open`), so the tests run in parallel. The
 //! migration sets are small and declared by hand as static arrays, in topological order.
 //!
-//! A test marked `#[ignore = "engine bug: ..."]` states the right behaviour and fails on
+//! A test marked ignored with an "engine bug: ..." reason states the right behaviour and fails on
 //! the engine as it is; `cargo test ... --test engine -- --include-ignored` runs it.
 
 use std::sync::Barrier;
