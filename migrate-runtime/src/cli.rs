@@ -79,6 +79,10 @@ enum Command {
         target: String,
         #[command(flatten)]
         offline: Offline,
+        /// MySQL: resume the migration a run left half done after its first N statements
+        /// (once checked by hand, when the journal cannot tell whether statement N ran).
+        #[arg(long, value_name = "N", conflicts_with = "sql")]
+        resume_after: Option<usize>,
     },
     /// Undo migrations down to TARGET (base, an id or prefix, -N).
     Downgrade {
@@ -87,6 +91,10 @@ enum Command {
         target: String,
         #[command(flatten)]
         offline: Offline,
+        /// MySQL: resume the migration a run left half done after its first N statements
+        /// (once checked by hand, when the journal cannot tell whether statement N ran).
+        #[arg(long, value_name = "N", conflicts_with = "sql")]
+        resume_after: Option<usize>,
     },
     /// Show the database's current revision(s).
     Current,
@@ -298,7 +306,16 @@ fn execute(
     let shown = redact_url(url);
     let err = |e: EngineError| e.to_string();
     match &cli.command {
-        Command::Upgrade { target, offline } | Command::Downgrade { target, offline } => {
+        Command::Upgrade {
+            target,
+            offline,
+            resume_after,
+        }
+        | Command::Downgrade {
+            target,
+            offline,
+            resume_after,
+        } => {
             let direction = match cli.command {
                 Command::Upgrade { .. } => Direction::Upgrade,
                 _ => Direction::Downgrade,
@@ -317,7 +334,11 @@ fn execute(
             let colour = out.colour;
             let painter = Output { colour, verbose };
             let engine = engine(migrations, cli, url).map_err(err)?;
-            let mut engine = engine.observe(move |e| match e {
+            let config = Config {
+                resume_after: *resume_after,
+                ..engine.config().clone()
+            };
+            let mut engine = engine.with_config(config).observe(move |e| match e {
                 Event::Started { .. } => {}
                 Event::Statement(s) => {
                     if verbose {
@@ -363,7 +384,13 @@ fn execute(
                     None => println!("{h} (unknown to this build: migrated by a newer one?)"),
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            match engine.in_progress().map_err(err)? {
+                Some(p) => {
+                    out.error(&p.to_string());
+                    Ok(ExitCode::from(1))
+                }
+                None => Ok(ExitCode::SUCCESS),
+            }
         }
         Command::History {
             range,
@@ -438,11 +465,18 @@ fn execute(
             from_diesel,
         } => {
             let mut engine = engine(migrations, cli, url).map_err(err)?;
+            let in_progress = engine.in_progress().map_err(err)?;
             let heads = match target {
                 Some(t) if !from_diesel => engine.stamp(t, *purge),
                 _ => engine.stamp_from_diesel(),
             }
             .map_err(err)?;
+            if let Some(p) = in_progress {
+                println!(
+                    "cleared the in-progress mark of migration {} ({} of its statements were journaled as done)",
+                    p.revision, p.done
+                );
+            }
             let heads: Vec<String> = heads.iter().map(|h| (*h).to_owned()).collect();
             println!("stamped: {shown} is now {}", describe(migrations, &heads));
             Ok(ExitCode::SUCCESS)
@@ -480,6 +514,9 @@ fn execute(
                         let _ = write!(text, "\n  {} {}", m.revision, m.message);
                     }
                     problems.push(text);
+                }
+                if let Some(p) = &status.in_progress {
+                    problems.push(p.to_string());
                 }
                 if !status.edited.is_empty() {
                     let mut text = "applied migration(s) edited since they ran:".to_owned();

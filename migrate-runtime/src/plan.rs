@@ -9,7 +9,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use migrate_core::target::{Anchor, Target};
 
 use crate::dialect::{render, Dialect, RenderError, Statement};
-use crate::engine::{downgrade_ops, replay, EngineError};
+use crate::engine::journal::{self, Kind};
+use crate::engine::{downgrade_ops, replay, Direction, EngineError};
 use crate::migration::{Migration, Migrations};
 use crate::op::Op;
 use crate::schema::Schema;
@@ -25,6 +26,10 @@ pub(crate) struct Step {
     pub(crate) statements: Vec<Statement>,
     /// The ops they were rendered from.
     pub(crate) ops: Vec<Op>,
+    /// Where DDL commits implicitly (MySQL): the kind of each statement, for the
+    /// statement journal ([`crate::engine::journal`]); raw SQL is split into single
+    /// statements there.
+    pub(crate) kinds: Option<Vec<Kind>>,
 }
 
 /// Parses a target, as an [`EngineError::UnknownTarget`] when it does not parse.
@@ -264,6 +269,38 @@ impl Migrations {
         Ok(steps)
     }
 
+    /// The step of `m` in `direction` as the engine planned it when the database had
+    /// exactly `applied` (an interrupted run's step, see the journal), with the schema
+    /// before that step.
+    pub(crate) fn step_from(
+        &self,
+        d: Dialect,
+        applied: &RevSet,
+        m: &'static Migration,
+        direction: Direction,
+    ) -> Result<(Step, Schema), EngineError> {
+        let mut state = Schema::new();
+        for x in self.iter() {
+            let ops = (x.upgrade)();
+            if x.revision == m.revision {
+                return match direction {
+                    Direction::Upgrade => Ok((self.step(d, m, &state, ops)?, state)),
+                    Direction::Downgrade => {
+                        let down = downgrade_ops(m, &state, &ops)?;
+                        replay(&mut state, m, &ops)?;
+                        Ok((self.step(d, m, &state, down)?, state))
+                    }
+                };
+            }
+            if applied.contains(x.revision) {
+                replay(&mut state, x, &ops)?;
+            }
+        }
+        Err(EngineError::UnknownRevision {
+            revision: m.revision.to_owned(),
+        })
+    }
+
     /// Renders `ops` of migration `m` against the schema `before` them.
     pub(crate) fn step(
         &self,
@@ -272,7 +309,12 @@ impl Migrations {
         before: &Schema,
         ops: Vec<Op>,
     ) -> Result<Step, EngineError> {
-        let statements = render(d, before, &ops).map_err(|source| match source {
+        let rendered = if d.transactional_ddl() {
+            render(d, before, &ops).map(|s| (s, None))
+        } else {
+            journal::statements(d, before, &ops).map(|(s, k)| (s, Some(k)))
+        };
+        let (statements, kinds) = rendered.map_err(|source| match source {
             RenderError::Schema(source) => EngineError::Invalid {
                 revision: m.revision,
                 file: m.file,
@@ -288,6 +330,7 @@ impl Migrations {
             migration: m,
             statements,
             ops,
+            kinds,
         })
     }
 }

@@ -774,7 +774,11 @@ fn failing_migration(backend: Backend, per_migration: bool) {
 
     let conn = db.conn();
     let at = versions(conn);
-    let hist: Vec<String> = history(conn).into_iter().map(|(r, _)| r).collect();
+    let hist: Vec<String> = history(conn)
+        .into_iter()
+        .filter(|(_, dir)| dir == "upgrade")
+        .map(|(r, _)| r)
+        .collect();
     let got = shape(conn, false);
     let rolled_back = d != Dialect::Mysql && !per_migration;
     if rolled_back {
@@ -793,15 +797,40 @@ fn failing_migration(backend: Backend, per_migration: bool) {
         assert_eq!(at, [rev(BROKEN - 1)], "{line}");
         assert_eq!(hist, chain_revisions(BROKEN), "{line}");
         if d == Dialect::Mysql {
-            // Its first statement (CREATE TABLE chain_010) committed: said, and undone by
-            // hand before the fixed run, as an operator would.
-            assert!(line.contains("MySQL cannot roll back DDL"), "{line}");
+            // Its first statement (CREATE TABLE chain_010) committed: said, and journaled,
+            // so that the fixed run resumes after it (statement 2) and does not run it twice.
+            for wanted in [
+                "MySQL cannot roll back DDL",
+                "statements 1 to 1 of migration",
+                "the next run resumes there",
+            ] {
+                assert!(line.contains(wanted), "wanted {wanted:?} in\n{line}");
+            }
             assert!(
                 got == shapes[BROKEN + 1],
                 "{}",
                 shape_diff(&shapes[BROKEN + 1], &got)
             );
-            db.exec("DROP TABLE chain_010");
+            let marks: Vec<(String, String)> = history(conn)
+                .into_iter()
+                .filter(|(_, dir)| dir == "upgrading")
+                .collect();
+            assert_eq!(
+                marks,
+                [(rev(BROKEN).to_owned(), "upgrading".to_owned())],
+                "{line}"
+            );
+            // `current` shows the migration in progress, and exits 1.
+            let cur = chain_cli(&url, &broken, &["current"]);
+            assert_eq!(cur.code, 1, "{}", cur.text());
+            assert!(
+                cur.stderr.contains(&format!(
+                    "migration {} was interrupted during its upgrade",
+                    rev(BROKEN)
+                )) && cur.stderr.contains("1 statement(s) of 2 done"),
+                "{}",
+                cur.text()
+            );
         } else {
             assert!(
                 line.contains("the failed migration was rolled back"),

@@ -190,6 +190,63 @@ pub fn delete_history_marks(
     )
 }
 
+/// The directions of the history rows that mark a migration in progress (MySQL's statement
+/// journal): `upgrading` and `downgrading`.
+pub const MARKS: [&str; 2] = ["upgrading", "downgrading"];
+
+/// The last in-progress mark of the history, as `c0` revision, `c1` direction, `c2` the
+/// journal's hash, `c3` how many statements are done, `c4` when it started (read with
+/// [`crate::connection::Connection::query_rows`]).
+pub fn select_mark(d: Dialect, history_table: &str) -> String {
+    let q = |c: &str| d.quote(c);
+    let (rev, dir, sum, done, at) = (
+        q("revision"),
+        q("direction"),
+        q("checksum"),
+        q("duration_ms"),
+        q("applied_at"),
+    );
+    format!(
+        "SELECT {} FROM {} WHERE {dir} IN ('upgrading', 'downgrading') ORDER BY {} DESC LIMIT 1",
+        text_columns(d, &[&rev, &dir, &sum, &done, &at]),
+        q(history_table),
+        q("id")
+    )
+}
+
+/// Advances the journal of the in-progress mark of `revision`: `done` statements ran,
+/// hashed as `hash`. (A mark keeps the journal's hash in `checksum` and its count in
+/// `duration_ms`.)
+pub fn update_mark(
+    d: Dialect,
+    history_table: &str,
+    revision: &str,
+    mark: &str,
+    done: usize,
+    hash: &str,
+) -> String {
+    format!(
+        "UPDATE {} SET {} = {}, {} = {done} WHERE {} = {} AND {} = {}",
+        d.quote(history_table),
+        d.quote("checksum"),
+        d.string_literal(hash),
+        d.quote("duration_ms"),
+        d.quote("revision"),
+        d.string_literal(revision),
+        d.quote("direction"),
+        d.string_literal(mark)
+    )
+}
+
+/// Deletes every in-progress mark (`stamp`, which sets the version by hand).
+pub fn delete_marks(d: Dialect, history_table: &str) -> String {
+    format!(
+        "DELETE FROM {} WHERE {} IN ('upgrading', 'downgrading')",
+        d.quote(history_table),
+        d.quote("direction")
+    )
+}
+
 /// `DELETE FROM <table>`.
 pub fn delete_all(d: Dialect, table: &str) -> String {
     format!("DELETE FROM {}", d.quote(table))

@@ -54,6 +54,18 @@ impl Dialect {
         }
     }
 
+    /// Whether DDL runs inside a transaction and rolls back with it (SQLite, PostgreSQL).
+    /// MySQL commits DDL implicitly: there the engine journals each statement instead.
+    ///
+    /// ```
+    /// use migrate_runtime::dialect::Dialect;
+    /// assert!(Dialect::Postgres.transactional_ddl());
+    /// assert!(!Dialect::Mysql.transactional_ddl());
+    /// ```
+    pub fn transactional_ddl(self) -> bool {
+        self != Dialect::Mysql
+    }
+
     /// Every dialect.
     pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql];
 

@@ -33,6 +33,8 @@ use crate::plan::{parse_target, RevSet, Step};
 use crate::schema::{Schema, SchemaError};
 use crate::table::Table;
 
+pub(crate) mod journal;
+
 /// How the engine wraps migrations in transactions on SQLite and PostgreSQL (MySQL cannot
 /// roll back DDL: there every statement commits as it runs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,6 +70,10 @@ pub struct Config {
     /// Run even though an applied migration was edited since it ran (its checksum
     /// changed). Default `false`: such a run is refused.
     pub allow_edited: bool,
+    /// MySQL: resume an interrupted migration after this many of its statements, instead
+    /// of the point its journal gives (after checking by hand what a statement whose
+    /// effect cannot be seen did). Default `None`.
+    pub resume_after: Option<usize>,
 }
 
 impl Config {
@@ -104,6 +110,7 @@ impl Default for Config {
             history_table: "migrate_history".into(),
             transaction: TransactionMode::PerRun,
             allow_edited: false,
+            resume_after: None,
         }
     }
 }
@@ -130,12 +137,54 @@ pub struct Status {
     pub pending: Vec<&'static Migration>,
     /// Applied migrations edited since they ran.
     pub edited: Vec<Edited>,
+    /// A migration interrupted half-way (MySQL), which the next run resumes.
+    pub in_progress: Option<InProgress>,
 }
 
 impl Status {
-    /// Whether the database is at head and no applied migration was edited.
+    /// Whether the database is at head, no applied migration was edited and none is half
+    /// done.
     pub fn is_up_to_date(&self) -> bool {
-        self.pending.is_empty() && self.edited.is_empty()
+        self.pending.is_empty() && self.edited.is_empty() && self.in_progress.is_none()
+    }
+}
+
+/// A migration a run left half done on MySQL, from its in-progress mark: the next
+/// `upgrade` or `downgrade` resumes it at the first statement not done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InProgress {
+    /// The migration.
+    pub revision: String,
+    /// Which way it was going.
+    pub direction: Direction,
+    /// How many of its statements are done.
+    pub done: usize,
+    /// How many statements it has, when this build knows it.
+    pub total: Option<usize>,
+    /// The first statement not done, when this build knows it.
+    pub next: Option<String>,
+    /// When it started (the database's clock).
+    pub since: String,
+}
+
+impl std::fmt::Display for InProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "migration {} was interrupted during its {} (started {}): {} statement(s)",
+            self.revision,
+            self.direction.name(),
+            self.since,
+            self.done
+        )?;
+        if let Some(total) = self.total {
+            write!(f, " of {total}")?;
+        }
+        write!(f, " done")?;
+        if let Some(next) = &self.next {
+            write!(f, ", next `{}`", crate::connection::one_line(next))?;
+        }
+        write!(f, "; the next run resumes it there")
     }
 }
 
@@ -157,8 +206,9 @@ pub enum EngineError {
     /// The target names no revision (or an ambiguous prefix), or cannot be reached.
     #[error("{0} (nothing was changed)")]
     UnknownTarget(String),
-    /// A MySQL run was killed in the middle of a migration's DDL.
-    #[error("migration {revision} ({file}) was interrupted during its {direction} on MySQL, which cannot roll back DDL: the database holds part of it, matching neither the revision before it nor the one after; compare with `check`, finish or undo it by hand, then `stamp` the revision it is at; nothing was changed")]
+    /// A MySQL run was killed in a migration where the journal cannot tell whether a
+    /// statement ran.
+    #[error("migration {revision} ({file}) was interrupted during its {direction} on MySQL, which cannot roll back DDL: {done} of its {total} statements are journaled as done, and {reason}; check by hand, then resume with `{direction} --resume-after N` (N statements done), or set the version with `stamp`; nothing was changed")]
     Interrupted {
         /// The migration.
         revision: &'static str,
@@ -166,6 +216,12 @@ pub enum EngineError {
         file: &'static str,
         /// `upgrade` or `downgrade`.
         direction: &'static str,
+        /// Statements journaled as done.
+        done: usize,
+        /// Statements of the migration.
+        total: usize,
+        /// Why the journal cannot tell, naming the statement.
+        reason: String,
     },
     /// A migration cannot be printed as SQL (offline mode): it has a Rust data step.
     #[error("migration {revision} ({file}) has the data step \"{step}\", which runs Rust code and cannot be printed as SQL: run it against the database (without --sql); nothing was printed")]
@@ -454,11 +510,78 @@ impl<'m> Engine<'m> {
             .filter(|m| !applied.contains(m.revision))
             .collect();
         let edited = self.edited(&applied)?;
+        let in_progress = self.in_progress()?;
         Ok(Status {
             current,
             pending,
             edited,
+            in_progress,
         })
+    }
+
+    /// The migration a run left half done (MySQL's in-progress mark), if any: which, how
+    /// far, since when. `None` on SQLite and PostgreSQL, where a migration commits wholly.
+    pub fn in_progress(&mut self) -> Result<Option<InProgress>, EngineError> {
+        let Some(mark) = self.read_mark()? else {
+            return Ok(None);
+        };
+        let step = match self.migrations.get(&mark.revision) {
+            Some(m) => {
+                let applied = self.read_applied()?;
+                self.migrations
+                    .step_from(self.dialect(), &applied, m, mark.direction)
+                    .ok()
+                    .map(|(step, _)| step)
+            }
+            None => None,
+        };
+        Ok(Some(InProgress {
+            revision: mark.revision,
+            direction: mark.direction,
+            done: mark.done,
+            total: step.as_ref().map(|s| s.statements.len()),
+            next: step.and_then(|s| s.statements.get(mark.done).map(|s| s.sql().to_owned())),
+            since: mark.since,
+        }))
+    }
+
+    /// The in-progress mark of the statement journal (MySQL), if any.
+    fn read_mark(&mut self) -> Result<Option<Mark>, EngineError> {
+        let d = self.dialect();
+        let history = self.config.history_table.clone();
+        if d.transactional_ddl() || !self.table_exists(&history)? {
+            return Ok(None);
+        }
+        let rows = self
+            .conn
+            .query_rows(&catalog::select_mark(d, &history), 5)?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let [revision, direction, hash, done, since]: [Option<String>; 5] =
+            row.try_into().expect("five columns");
+        let bad = |what: &str| {
+            EngineError::InconsistentVersions(format!("the history's in-progress mark has {what}"))
+        };
+        let direction = match direction.as_deref() {
+            Some("upgrading") => Direction::Upgrade,
+            _ => Direction::Downgrade,
+        };
+        let hash = hash.unwrap_or_default();
+        let (hash, failed) = match hash.strip_suffix(journal::FAILED) {
+            Some(h) => (h.to_owned(), true),
+            None => (hash, false),
+        };
+        Ok(Some(Mark {
+            revision: revision.ok_or_else(|| bad("no revision"))?,
+            direction,
+            hash,
+            failed,
+            done: done
+                .and_then(|d| d.parse().ok())
+                .ok_or_else(|| bad("no statement count"))?,
+            since: since.unwrap_or_default(),
+        }))
     }
 
     /// Applied migrations whose ops' checksum differs from the one recorded when they ran
@@ -520,7 +643,7 @@ impl<'m> Engine<'m> {
         let current = self.current()?;
         let applied = self.migrations.applied_set(&current)?;
         let wanted = self.migrations.target_set(&target, &applied)?;
-        if wanted.is_subset(&applied) {
+        if wanted.is_subset(&applied) && !self.interrupted()? {
             return Ok(Vec::new());
         }
         // Re-read under the lock: another process may have done some of the work meanwhile.
@@ -529,12 +652,13 @@ impl<'m> Engine<'m> {
             .and_then(|()| self.ensure_tables())
             .and_then(|()| self.read_applied())
             .and_then(|applied| self.recover_interrupted(applied))
-            .and_then(|applied| {
+            .and_then(|(applied, mut ran)| {
                 self.verify(&applied)?;
                 let steps = self
                     .migrations
                     .plan_upgrade(self.dialect(), &applied, &wanted)?;
-                self.execute(steps, Direction::Upgrade, applied)
+                ran.extend(self.execute(steps, Direction::Upgrade, applied)?);
+                Ok(ran)
             });
         self.conclude(result)
     }
@@ -575,7 +699,7 @@ impl<'m> Engine<'m> {
                 r.revision
             )));
         }
-        if applied.is_subset(&keep) {
+        if applied.is_subset(&keep) && !self.interrupted()? {
             return Ok(Vec::new());
         }
         let result = self
@@ -583,12 +707,13 @@ impl<'m> Engine<'m> {
             .and_then(|()| self.ensure_tables())
             .and_then(|()| self.read_applied())
             .and_then(|applied| self.recover_interrupted(applied))
-            .and_then(|applied| {
+            .and_then(|(applied, mut ran)| {
                 self.verify(&applied)?;
                 let steps = self
                     .migrations
                     .plan_downgrade(self.dialect(), &applied, &keep)?;
-                self.execute(steps, Direction::Downgrade, applied)
+                ran.extend(self.execute(steps, Direction::Downgrade, applied)?);
+                Ok(ran)
             });
         self.conclude(result)
     }
@@ -603,72 +728,155 @@ impl<'m> Engine<'m> {
         )
     }
 
-    /// MySQL only: when the last history row marks a migration as started (a run killed
-    /// between its DDL and its version row), finds out by introspection what the migration
-    /// left: nothing (the mark is closed and the run goes on), all of it (it is recorded as
-    /// done), or a part (refused, naming it). Returns the applied set to plan from.
-    fn recover_interrupted(&mut self, applied: RevSet) -> Result<RevSet, EngineError> {
-        let d = self.dialect();
-        if d != Dialect::Mysql {
-            return Ok(applied);
+    /// Whether a run left a migration half done (an in-progress mark; MySQL).
+    fn interrupted(&mut self) -> Result<bool, EngineError> {
+        Ok(self.read_mark()?.is_some())
+    }
+
+    /// MySQL: resumes the migration that a killed or failed run left half done (its
+    /// in-progress mark), at the first statement its journal does not record as done,
+    /// and records it. Where the journal cannot tell whether a statement ran (raw SQL that
+    /// commits implicitly and was cut off), refuses, naming the statement. Returns the
+    /// applied set to plan from, and the resumed migration.
+    fn recover_interrupted(
+        &mut self,
+        applied: RevSet,
+    ) -> Result<(RevSet, Vec<Applied>), EngineError> {
+        let Some(mark) = self.read_mark()? else {
+            if let Some(n) = self.config.resume_after {
+                return Err(EngineError::UnknownTarget(format!(
+                    "--resume-after {n}: no migration was left half done here"
+                )));
+            }
+            return Ok((applied, Vec::new()));
+        };
+        let m =
+            self.migrations
+                .get(&mark.revision)
+                .ok_or_else(|| EngineError::UnknownRevision {
+                    revision: mark.revision.clone(),
+                })?;
+        let direction = mark.direction;
+        if applied.contains(m.revision) == (direction == Direction::Upgrade) {
+            // The version table already has it where the run was taking it (a `stamp`
+            // since): the mark is stale.
+            self.conn.batch_execute(&self.unmark_sql(m))?;
+            return Ok((applied, Vec::new()));
         }
-        let history = self.config.history_table.clone();
-        let last = self
-            .conn
-            .query_pairs(&catalog::select_last_history(d, &history))?;
-        let Some((revision, mark)) = last.into_iter().next() else {
-            return Ok(applied);
-        };
-        let direction = match mark.as_str() {
-            m if m == marker(Direction::Upgrade) => Direction::Upgrade,
-            m if m == marker(Direction::Downgrade) => Direction::Downgrade,
-            _ => return Ok(applied),
-        };
-        let m = self
+        let (step, before) = self
             .migrations
-            .get(&revision)
-            .ok_or_else(|| EngineError::UnknownRevision {
-                revision: revision.clone(),
-            })?;
-        let mut after = applied.clone();
+            .step_from(self.dialect(), &applied, m, direction)?;
+        let total = step.statements.len();
+        let refuse = |reason: String| EngineError::Interrupted {
+            revision: m.revision,
+            file: m.file,
+            direction: direction.name(),
+            done: mark.done,
+            total,
+            reason,
+        };
+        let resume = match self.config.resume_after {
+            Some(n) if n > total => {
+                return Err(refuse(format!(
+                    "--resume-after {n} is past its last statement"
+                )))
+            }
+            Some(n) => n,
+            None if mark.done > total
+                || journal::hash(&step.statements[..mark.done]) != mark.hash =>
+            {
+                return Err(refuse(
+                    "the statements journaled as done are not this build's: the migration was edited since they ran".into(),
+                ))
+            }
+            None if mark.failed || mark.done == total => mark.done,
+            None => self
+                .resume_point(&step, &before, mark.done)?
+                .map_err(refuse)?,
+        };
+        self.notify(Event::Started {
+            migration: m,
+            direction,
+        });
+        let started = Instant::now();
+        let hash = journal::hash(&step.statements[..resume]);
+        self.run_journaled(&step, direction, resume, Some(hash))?;
+        self.record_journaled(&step, direction, &applied, started)?;
+        let mut after = applied;
         match direction {
             Direction::Upgrade => after.insert(m.revision),
             Direction::Downgrade => after.remove(m.revision),
         };
-        let scope = crate::diff::DiffScope::all();
-        let before_state = self.migrations.state_of(&applied)?.as_stored_by(d);
-        let after_state = self.migrations.state_of(&after)?.as_stored_by(d);
+        let done = Applied {
+            revision: m.revision,
+            direction: direction.name(),
+            duration_ms: started.elapsed().as_millis(),
+        };
+        self.notify(Event::Finished(&done));
+        Ok((after, vec![done]))
+    }
+
+    /// Where to resume a migration whose journal records `done` statements, the next one
+    /// having been cut off: a data statement committed with its journal entry, so it did
+    /// not run; a schema statement ran exactly when the live schema is the one replayed
+    /// after it. `Ok(Err(reason))` when that cannot be known.
+    fn resume_point(
+        &mut self,
+        step: &Step,
+        before: &Schema,
+        done: usize,
+    ) -> Result<Result<usize, String>, EngineError> {
+        let kinds = step.kinds.as_deref().unwrap_or_default();
+        let which = || {
+            format!(
+                "statement {} `{}`",
+                done + 1,
+                crate::connection::one_line(step.statements[done].sql())
+            )
+        };
+        let op = match kinds.get(done) {
+            Some(journal::Kind::Data) | None => return Ok(Ok(done)),
+            Some(journal::Kind::Opaque) => {
+                return Ok(Err(format!(
+                    "{} was cut off: it is raw SQL that commits by itself, and whether it ran does not show in the schema",
+                    which()
+                )))
+            }
+            Some(journal::Kind::Schema(op)) => *op,
+        };
+        let m = step.migration;
+        let ops = journal::expand(before, &step.ops).map_err(|source| EngineError::Invalid {
+            revision: m.revision,
+            file: m.file,
+            source: Box::new(source),
+        })?;
+        let mut state_before = before.clone();
+        replay(&mut state_before, m, &ops[..op])?;
+        let mut state_after = state_before.clone();
+        replay(&mut state_after, m, &ops[op..=op])?;
+        let of_op: Vec<usize> = (0..kinds.len())
+            .filter(|&i| kinds[i] == journal::Kind::Schema(op))
+            .collect();
+        let d = self.dialect();
         let config = self.config.clone();
         let live = crate::introspect::introspect(&mut self.conn, &config).map_err(|e| {
             EngineError::Bookkeeping {
-                message: format!("reading the schema to recover migration {revision}: {e}"),
+                message: format!("reading the schema to resume migration {}: {e}", m.revision),
                 state: "nothing was changed".into(),
             }
         })?;
-        let now = Instant::now();
-        if crate::diff::diff(&before_state, &live, &scope).is_empty() {
-            // Killed before its DDL ran: drop the mark.
-            self.conn.batch_execute(&self.unmark_sql(m))?;
-            return Ok(applied);
-        }
-        if crate::diff::diff(&after_state, &live, &scope).is_empty() {
-            // Killed after its DDL: record it as done.
-            let upgrade_ops = (m.upgrade)();
-            let mut sql = self.history_sql(vec![self.history_row(
-                m,
-                direction.name(),
-                &upgrade_ops,
-                now,
-            )]);
-            sql.extend(self.move_heads_sql(m, direction, &applied));
-            sql.push(self.unmark_sql(m));
-            self.conn.batch_execute(&sql.join(";\n"))?;
-            return Ok(after);
-        }
-        Err(EngineError::Interrupted {
-            revision: m.revision,
-            file: m.file,
-            direction: direction.name(),
+        let scope = crate::diff::DiffScope::all();
+        let is =
+            |state: &Schema| crate::diff::diff(&state.as_stored_by(d), &live, &scope).is_empty();
+        let not_run = of_op.first() == Some(&done) && is(&state_before);
+        let ran = of_op.last() == Some(&done) && is(&state_after);
+        Ok(match (not_run, ran) {
+            (true, false) => Ok(done),
+            (false, true) => Ok(done + 1),
+            _ => Err(format!(
+                "{} was cut off, and the schema read back is neither the one before it nor the one after it",
+                which()
+            )),
         })
     }
 
@@ -694,6 +902,9 @@ impl<'m> Engine<'m> {
                 let started = Instant::now();
                 self.conn
                     .batch_execute(&catalog::delete_all(d, &self.config.version_table))?;
+                // The version is set by hand: a migration left half done is settled too.
+                self.conn
+                    .batch_execute(&catalog::delete_marks(d, &self.config.history_table))?;
                 for r in self.migrations.heads_of(&set) {
                     let ins = catalog::insert_row(
                         d,
@@ -813,7 +1024,8 @@ impl<'m> Engine<'m> {
     /// table's heads after it, both in one round trip per migration. `applied` is what the
     /// database had when the plan was made (read under the lock). Per migration, each step
     /// is its own transaction, and on SQLite (no lock between transactions) a step another
-    /// process ran meanwhile is skipped.
+    /// process ran meanwhile is skipped. Where DDL commits implicitly (MySQL), each step
+    /// runs through the statement journal ([`journal`]).
     fn execute(
         &mut self,
         steps: Vec<Step>,
@@ -821,10 +1033,10 @@ impl<'m> Engine<'m> {
         mut applied: RevSet,
     ) -> Result<Vec<Applied>, EngineError> {
         let d = self.dialect();
-        let per_step = !self.whole_run() && d != Dialect::Mysql;
+        let per_step = !self.whole_run() && d.transactional_ddl();
         // In one transaction nobody sees the version table until the commit: write it and
         // the history once, at the end, instead of after every migration.
-        let deferred = self.whole_run() && d != Dialect::Mysql;
+        let deferred = self.whole_run() && d.transactional_ddl();
         let mut history = Vec::new();
         let mut ran = Vec::new();
         for step in steps {
@@ -839,66 +1051,30 @@ impl<'m> Engine<'m> {
                     continue;
                 }
             }
-            // MySQL commits DDL as it runs: mark the migration as started, so that a run
-            // killed before its version row is found out (see `recover_interrupted`). The
-            // mark travels with the first statement (one round trip; the DDL's implicit
-            // commit commits it first), or alone when that statement is not plain SQL.
-            let mut mark = None;
-            if d == Dialect::Mysql {
-                let row = self.history_row(m, marker(direction), &[], Instant::now());
-                let sql = self.history_sql(vec![row]).join(";\n");
-                match step.statements.first() {
-                    Some(Statement::Execute(_)) => mark = Some(sql),
-                    _ => self.conn.batch_execute(&sql)?,
-                }
-            }
             self.notify(Event::Started {
                 migration: m,
                 direction,
             });
             let started = Instant::now();
-            for (i, s) in step.statements.iter().enumerate() {
-                self.notify(Event::Statement(s));
-                let ran = match (i, mark.take(), s) {
-                    (0, Some(mark), Statement::Execute(sql)) => {
-                        self.conn.batch_execute(&format!("{mark};\n{sql}"))
-                    }
-                    _ => self.conn.run(s),
-                };
-                if let Err(e) = ran {
-                    if d == Dialect::Mysql {
-                        // A failure, not a kill: the error says what state it left.
-                        let unmark = self.unmark_sql(m);
-                        let _ = self.conn.batch_execute(&unmark);
-                    }
-                    return Err(EngineError::Failed {
-                        revision: m.revision,
-                        file: m.file,
-                        index: i + 1,
-                        statement: s.sql().to_owned(),
-                        message: e.to_string(),
-                        state: String::new(),
-                    });
-                }
-            }
-            let upgrade_ops = match direction {
-                Direction::Upgrade => step.ops,
-                Direction::Downgrade => (m.upgrade)(),
-            };
-            let row = self.history_row(m, direction.name(), &upgrade_ops, started);
-            if deferred {
-                history.push(row);
+            if step.kinds.is_some() {
+                self.run_journaled(&step, direction, 0, None)?;
+                self.record_journaled(&step, direction, &applied, started)?;
             } else {
-                let mut bookkeeping = self.history_sql(vec![row]);
-                bookkeeping.extend(self.move_heads_sql(m, direction, &applied));
-                if d == Dialect::Mysql {
-                    // One transaction: recorded wholly, with a single log flush.
-                    bookkeeping.push(self.unmark_sql(m));
-                    bookkeeping.insert(0, catalog::begin(d).to_owned());
-                    bookkeeping.push(catalog::end(true).to_owned());
+                for (i, s) in step.statements.iter().enumerate() {
+                    self.notify(Event::Statement(s));
+                    self.conn.run(s).map_err(|e| failed(m, i, s, e))?;
                 }
-                self.conn.batch_execute(&bookkeeping.join(";\n"))?;
-                if per_step {
+                let upgrade_ops = match direction {
+                    Direction::Upgrade => step.ops,
+                    Direction::Downgrade => (m.upgrade)(),
+                };
+                let row = self.history_row(m, direction.name(), &upgrade_ops, started);
+                if deferred {
+                    history.push(row);
+                } else {
+                    let mut bookkeeping = self.history_sql(vec![row]);
+                    bookkeeping.extend(self.move_heads_sql(m, direction, &applied));
+                    self.conn.batch_execute(&bookkeeping.join(";\n"))?;
                     end_transaction(&mut self.conn, true)?;
                 }
             }
@@ -927,6 +1103,126 @@ impl<'m> Engine<'m> {
             self.conn.batch_execute(&sql.join(";\n"))?;
         }
         Ok(ran)
+    }
+
+    /// Runs the statements of `step` from index `from` on, advancing its journal after each
+    /// ([`journal`]): a data statement commits in one transaction with its entry, a schema
+    /// statement is followed by its entry in the same round trip. `hash` is the journal's
+    /// hash at `from`, or `None` for a new run of the step, which first writes its
+    /// in-progress mark (with the first statement, in one round trip). On failure the mark
+    /// stays, recording that the failed statement did not run, and the next run resumes
+    /// there.
+    fn run_journaled(
+        &mut self,
+        step: &Step,
+        direction: Direction,
+        from: usize,
+        hash: Option<String>,
+    ) -> Result<(), EngineError> {
+        let d = self.dialect();
+        let m = step.migration;
+        let kinds = step.kinds.as_deref().unwrap_or_default();
+        let history = self.config.history_table.clone();
+        let mark = marker(direction);
+        let mut pending = match hash {
+            Some(_) => String::new(),
+            None => {
+                let row = vec![
+                    Value::from(m.revision),
+                    Value::from(mark),
+                    Value::from(journal::EMPTY),
+                    Value::Int(0),
+                ];
+                self.history_sql(vec![row]).join(";\n") + ";\n"
+            }
+        };
+        let mut hash = hash.unwrap_or_else(|| journal::EMPTY.to_owned());
+        for (i, s) in step.statements.iter().enumerate().skip(from) {
+            self.notify(Event::Statement(s));
+            let next = journal::chain(&hash, s);
+            let entry = catalog::update_mark(d, &history, m.revision, mark, i + 1, &next);
+            let result = match (s, kinds.get(i)) {
+                (Statement::Execute(sql), Some(journal::Kind::Data)) => {
+                    let begin = catalog::begin(d);
+                    let r = self.conn.batch_execute(&format!(
+                        "{pending}{begin};\n{sql};\n{entry};\n{}",
+                        catalog::end(true)
+                    ));
+                    if r.is_err() {
+                        let _ = self.conn.batch_execute(catalog::end(false));
+                    }
+                    r
+                }
+                (Statement::Execute(sql), _) => self
+                    .conn
+                    .batch_execute(&format!("{pending}{sql};\n{entry}")),
+                (other, _) => self.run_in_transaction(&pending, other, &entry),
+            };
+            if let Err(e) = result {
+                let failed_entry = catalog::update_mark(
+                    d,
+                    &history,
+                    m.revision,
+                    mark,
+                    i,
+                    &format!("{hash}{}", journal::FAILED),
+                );
+                let _ = self.conn.batch_execute(&failed_entry);
+                return Err(failed(m, i, s, e));
+            }
+            pending.clear();
+            hash = next;
+        }
+        if !pending.is_empty() {
+            // A step with no statement still marks and records it in two commits.
+            self.conn.batch_execute(pending.trim_end_matches(";\n"))?;
+        }
+        Ok(())
+    }
+
+    /// Runs a data step or a check query in one transaction with the journal `entry`,
+    /// after the `pending` SQL.
+    fn run_in_transaction(
+        &mut self,
+        pending: &str,
+        s: &Statement,
+        entry: &str,
+    ) -> Result<(), ConnectionError> {
+        if !pending.is_empty() {
+            self.conn.batch_execute(pending.trim_end_matches(";\n"))?;
+        }
+        begin_transaction(&mut self.conn)?;
+        let r = self
+            .conn
+            .run(s)
+            .and_then(|()| self.conn.batch_execute(entry));
+        end_transaction(&mut self.conn, r.is_ok())?;
+        r
+    }
+
+    /// Records a journaled step as done: its history row, the version table's heads, and
+    /// the end of its in-progress mark, in one transaction.
+    fn record_journaled(
+        &mut self,
+        step: &Step,
+        direction: Direction,
+        applied: &RevSet,
+        started: Instant,
+    ) -> Result<(), EngineError> {
+        let d = self.dialect();
+        let m = step.migration;
+        let upgrade_ops = match direction {
+            Direction::Upgrade => step.ops.clone(),
+            Direction::Downgrade => (m.upgrade)(),
+        };
+        let row = self.history_row(m, direction.name(), &upgrade_ops, started);
+        let mut sql = vec![catalog::begin(d).to_owned()];
+        sql.extend(self.history_sql(vec![row]));
+        sql.extend(self.move_heads_sql(m, direction, applied));
+        sql.push(self.unmark_sql(m));
+        sql.push(catalog::end(true).to_owned());
+        self.conn.batch_execute(&sql.join(";\n"))?;
+        Ok(())
     }
 
     /// The version-table statements after `m` ran, `applied` being the revisions applied
@@ -989,10 +1285,17 @@ impl<'m> Engine<'m> {
             Ok(h) => describe_heads(&h),
             Err(e) => format!("at an unknown revision (reading the version table failed: {e})"),
         };
-        let state = match (self.dialect(), self.config.transaction) {
-            (Dialect::Mysql, _) => format!(
-                "the database is {heads}; MySQL cannot roll back DDL, so statements of the failed migration that ran before the failing one stay applied"
-            ),
+        let state = match (self.dialect().transactional_ddl(), self.config.transaction) {
+            (false, _) => match &err {
+                EngineError::Failed { revision, index, .. } if *index > 1 => format!(
+                    "the database is {heads}; MySQL cannot roll back DDL, so statements 1 to {} of migration {revision} stay applied, journaled: once statement {index} is fixed, the next run resumes there",
+                    index - 1
+                ),
+                EngineError::Failed { revision, .. } => format!(
+                    "the database is {heads}; nothing of migration {revision} ran"
+                ),
+                _ => format!("the database is {heads}"),
+            },
             (_, TransactionMode::PerRun) => {
                 format!("the run was rolled back: the database is {heads}, as before this run")
             }
@@ -1136,6 +1439,33 @@ fn end_transaction(conn: &mut Connection, ok: bool) -> Result<(), ConnectionErro
         Connection::Mysql(c) => end(c, ok),
     };
     result.map_err(|e| ConnectionError::Sql(e.to_string()))
+}
+
+/// The error of statement `i` (0-based) of `m`, which failed with `e`; the state is said
+/// by [`Engine::conclude`].
+fn failed(m: &'static Migration, i: usize, s: &Statement, e: ConnectionError) -> EngineError {
+    EngineError::Failed {
+        revision: m.revision,
+        file: m.file,
+        index: i + 1,
+        statement: s.sql().to_owned(),
+        message: e.to_string(),
+        state: String::new(),
+    }
+}
+
+/// The in-progress mark of a journaled migration, as read back.
+struct Mark {
+    revision: String,
+    direction: Direction,
+    /// The journal's hash of the statements done.
+    hash: String,
+    /// Whether the run stopped because statement `done + 1` failed.
+    failed: bool,
+    /// How many statements are done.
+    done: usize,
+    /// When the mark was written.
+    since: String,
 }
 
 /// The history row that marks a migration as started, on MySQL.
