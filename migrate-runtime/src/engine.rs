@@ -220,6 +220,20 @@ pub enum EngineError {
         /// What the database is at now.
         state: String,
     },
+    /// On SQLite, a migration left rows whose foreign keys point at nothing that were not
+    /// there before it (see [`crate::fk_check`]); it was rolled back.
+    #[error("migration {revision} ({file}) {problem}; {state}")]
+    ForeignKeys {
+        /// The migration.
+        revision: &'static str,
+        /// Its file.
+        file: &'static str,
+        /// What it left: how many rows, the first few (table, rowid, parent table, foreign
+        /// key), and what to do.
+        problem: String,
+        /// What the database is at now.
+        state: String,
+    },
     /// A statement failed while migrating.
     #[error("migration {revision} ({file}) failed at statement {index} `{statement}`: {message}; {state}")]
     Failed {
@@ -312,6 +326,9 @@ pub enum Event<'a> {
     Statement(&'a crate::dialect::Statement),
     /// The current migration ran and was recorded.
     Finished(&'a Applied),
+    /// Something the run does not stop for but the user should know (one line): on SQLite,
+    /// rows whose foreign keys pointed at nothing before the run (see [`crate::fk_check`]).
+    Warning(String),
 }
 
 impl<'m> Engine<'m> {
@@ -827,6 +844,11 @@ impl<'m> Engine<'m> {
         let deferred = self.whole_run() && d != Dialect::Mysql;
         let mut history = Vec::new();
         let mut ran = Vec::new();
+        // SQLite runs with foreign keys off: compare `foreign_key_check` before and after.
+        let mut fk = crate::fk_check::Guard::new(d);
+        if !per_step {
+            self.fk_begin(&mut fk);
+        }
         for step in steps {
             let m = step.migration;
             if per_step {
@@ -838,6 +860,7 @@ impl<'m> Engine<'m> {
                     end_transaction(&mut self.conn, true)?;
                     continue;
                 }
+                self.fk_begin(&mut fk);
             }
             // MySQL commits DDL as it runs: mark the migration as started, so that a run
             // killed before its version row is found out (see `recover_interrupted`). The
@@ -881,6 +904,13 @@ impl<'m> Engine<'m> {
                     });
                 }
             }
+            fk.check(&mut self.conn)
+                .map_err(|problem| EngineError::ForeignKeys {
+                    revision: m.revision,
+                    file: m.file,
+                    problem,
+                    state: String::new(),
+                })?;
             let upgrade_ops = match direction {
                 Direction::Upgrade => step.ops,
                 Direction::Downgrade => (m.upgrade)(),
@@ -927,6 +957,14 @@ impl<'m> Engine<'m> {
             self.conn.batch_execute(&sql.join(";\n"))?;
         }
         Ok(ran)
+    }
+
+    /// Reads the foreign-key violations there before the work (SQLite), reporting those
+    /// as a warning once per run.
+    fn fk_begin(&mut self, fk: &mut crate::fk_check::Guard) {
+        if let Some(warning) = fk.begin(&mut self.conn) {
+            self.notify(Event::Warning(warning));
+        }
     }
 
     /// The version-table statements after `m` ran, `applied` being the revisions applied
@@ -1018,6 +1056,17 @@ impl<'m> Engine<'m> {
             },
             EngineError::Connection(e) => EngineError::Bookkeeping {
                 message: e.to_string(),
+                state,
+            },
+            EngineError::ForeignKeys {
+                revision,
+                file,
+                problem,
+                ..
+            } => EngineError::ForeignKeys {
+                revision,
+                file,
+                problem,
                 state,
             },
             other => other,
