@@ -179,7 +179,7 @@ pub fn describe_existing(existing: &[Violation]) -> String {
     let tables: BTreeSet<&str> = existing.iter().map(|v| v.table.as_str()).collect();
     let tables: Vec<&str> = tables.into_iter().collect();
     format!(
-        "{} whose foreign key points at nothing {} already there before this run (in {} {}); they do not stop the migrations, which may add none: list them with `PRAGMA foreign_key_check;` in sqlite3",
+        "{} whose foreign key points at nothing {} already there before this run (in {} {}): not counted against the migrations, which fail only on new ones; list them with `PRAGMA foreign_key_check;` in sqlite3",
         rows(existing.len()),
         if existing.len() == 1 { "was" } else { "were" },
         if tables.len() == 1 { "table" } else { "tables" },

@@ -159,7 +159,7 @@ pub fn offline_sql(
         // The engine compares this before and after each migration (`crate::fk_check`).
         let _ = writeln!(
             out,
-            "\n-- SQLite ran the script with foreign keys off: rows listed here (and not listed before the script) point at nothing; roll back if there are any\nPRAGMA foreign_key_check;"
+            "\n-- SQLite checks no foreign key unless told to: rows listed here that were not listed before the script point at nothing; ROLLBACK if there are any\nPRAGMA foreign_key_check;"
         );
     }
     if transactional {
