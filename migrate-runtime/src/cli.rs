@@ -283,6 +283,17 @@ impl Output {
     }
 }
 
+/// Prints a warning on stderr: one line, `warning: ...` (yellow on a terminal).
+fn warn(message: &str) {
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let label = if colour {
+        "\x1b[1;33mwarning\x1b[0m"
+    } else {
+        "warning"
+    };
+    eprintln!("{label}: {}", crate::connection::one_line(message));
+}
+
 fn engine<'m>(migrations: &'m Migrations, cli: &Cli, url: &str) -> Result<Engine<'m>, EngineError> {
     let config = Config {
         transaction: if cli.per_migration {
@@ -345,6 +356,7 @@ fn execute(
                         println!("    {}", painter.paint("2", &s.to_string()));
                     }
                 }
+                Event::Warning(w) => warn(w),
                 Event::Finished(a) => {
                     let m = migrations.get(a.revision);
                     let verb = painter.paint(

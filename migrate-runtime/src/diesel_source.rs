@@ -19,11 +19,11 @@
 //! version is `<depth>_<revision>` (depth: the longest path from the root, zero-padded), so
 //! that diesel's ordering by version is a valid order of the revision graph and an
 //! existing migration's version never changes when others are added. Rendering happens in
-//! [`MigrationSource::migrations`], against the schema replayed from the ops; statements that
-//! need a query result (SQLite's foreign-key check after a table rebuild) and data steps
+//! [`MigrationSource::migrations`], against the schema replayed from the ops; data steps
 //! need the plain diesel connection type of the backend (not a pooled or multi-backend
 //! wrapper) and fail with a message otherwise. The engine ([`crate::engine`]) adds what
-//! diesel's harness has not: locking, checksums, derived downgrades to any target.
+//! diesel's harness has not: locking, checksums, derived downgrades to any target, and on
+//! SQLite the foreign-key check before each commit ([`crate::fk_check`]).
 
 use std::fmt;
 use std::marker::PhantomData;

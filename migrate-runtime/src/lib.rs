@@ -15,6 +15,7 @@ pub mod dialect;
 pub mod diesel_source;
 pub mod diff;
 pub mod engine;
+pub mod fk_check;
 pub mod import;
 pub mod introspect;
 pub mod inverse;

@@ -5,7 +5,8 @@
 //! tables when it starts at base, moving the version table's heads after each migration,
 //! and a history row per migration, so that a database migrated by the script is in the
 //! same state as one migrated by the engine. On SQLite and PostgreSQL it is one
-//! transaction. A migration with a Rust data step cannot be printed: it is named in an
+//! transaction; a SQLite script ends with `PRAGMA foreign_key_check;` before its commit,
+//! the check the engine makes (see [`crate::fk_check`]). A migration with a Rust data step cannot be printed: it is named in an
 //! error instead of being skipped.
 //!
 //! ```
@@ -153,6 +154,13 @@ pub fn offline_sql(
             ],
         );
         let _ = writeln!(out, "{history};");
+    }
+    if dialect == Dialect::Sqlite && !steps.is_empty() {
+        // The engine compares this before and after each migration (`crate::fk_check`).
+        let _ = writeln!(
+            out,
+            "\n-- SQLite checks no foreign key unless told to: rows listed here that were not listed before the script point at nothing; ROLLBACK if there are any\nPRAGMA foreign_key_check;"
+        );
     }
     if transactional {
         let _ = writeln!(out, "\n{};", catalog::end(true));

@@ -29,6 +29,7 @@ use std::io::Write as _;
 use migrate_runtime::column::Type;
 use migrate_runtime::connection::{Connection, ConnectionError};
 use migrate_runtime::dialect::{render, Dialect, RenderError, Statement};
+use migrate_runtime::fk_check;
 use migrate_runtime::inverse::derive_downgrade;
 use migrate_runtime::op::Op;
 use migrate_runtime::schema::Schema;
@@ -66,6 +67,15 @@ fn run_statements(conn: &mut Connection, statements: &[Statement]) -> Result<(),
         })?;
     }
     Ok(())
+}
+
+/// The foreign-key violations of the database (SQLite; none elsewhere).
+fn violations(conn: &mut Connection) -> Result<Vec<fk_check::Violation>, RunError> {
+    fk_check::violations(conn).map_err(|e| RunError {
+        index: 0,
+        sql: "PRAGMA foreign_key_check".into(),
+        message: e.to_string(),
+    })
 }
 
 /// A statement that failed, with its position in the migration.
@@ -314,8 +324,8 @@ impl TestDb {
     }
 
     /// Renders `ops` against the current schema model and runs them: on SQLite with
-    /// foreign keys off (SQLite's rebuild procedure), in a transaction on SQLite and
-    /// PostgreSQL. On success the ops are applied to the model and their derived downgrade
+    /// foreign keys off (SQLite's rebuild procedure) and checked before the commit as the
+    /// engine checks them, in a transaction on SQLite and PostgreSQL. On success the ops are applied to the model and their derived downgrade
     /// is recorded (`None` if it has none); the statements are returned.
     pub fn try_migrate(&mut self, ops: &[Op]) -> Result<Vec<Statement>, MigrateError> {
         let statements = render(self.dialect(), &self.schema, ops).map_err(MigrateError::Render)?;
@@ -440,7 +450,22 @@ impl TestDb {
             Dialect::Postgres => setup(conn, "BEGIN")?,
             Dialect::Mysql => {}
         }
-        let result = run_statements(conn, statements);
+        // SQLite runs with foreign keys off: check them as the engine does (new violations
+        // fail, those already there do not; see `migrate_runtime::fk_check`).
+        let result = violations(conn).and_then(|before| {
+            run_statements(conn, statements)?;
+            let after = violations(conn)?;
+            let new = fk_check::new_violations(&before, &after);
+            if new.is_empty() {
+                Ok(())
+            } else {
+                Err(RunError {
+                    index: statements.len(),
+                    sql: "PRAGMA foreign_key_check".into(),
+                    message: fk_check::describe_new(&new),
+                })
+            }
+        });
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
         match dialect {
             Dialect::Sqlite => {

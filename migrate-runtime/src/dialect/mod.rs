@@ -186,7 +186,8 @@ pub enum Statement {
     /// Run it; its result is ignored.
     Execute(String),
     /// A query returning a single integer column: anything but 0 fails the migration with
-    /// `failure`. Used for SQLite's `foreign_key_check` after a table rebuild.
+    /// `failure`. The renderers emit none (SQLite's foreign keys are checked by the engine,
+    /// [`crate::fk_check`]); for statement lists of the caller's own.
     AssertZero {
         /// The query.
         sql: String,
@@ -245,7 +246,8 @@ pub enum RenderError {
 ///
 /// On SQLite, consecutive changes to one table that need a table rebuild share a single
 /// rebuild. The SQL assumes SQLite's `PRAGMA foreign_keys` is off while it runs (as SQLite's
-/// documented rebuild procedure requires); a rebuild ends with a `foreign_key_check`.
+/// documented rebuild procedure requires); the engine checks the foreign keys before it
+/// commits ([`crate::fk_check`]).
 pub fn render(
     dialect: Dialect,
     before: &Schema,

@@ -276,6 +276,20 @@ pub enum EngineError {
         /// What the database is at now.
         state: String,
     },
+    /// On SQLite, a migration left rows whose foreign keys point at nothing that were not
+    /// there before it (see [`crate::fk_check`]); it was rolled back.
+    #[error("migration {revision} ({file}) {problem}; {state}")]
+    ForeignKeys {
+        /// The migration.
+        revision: &'static str,
+        /// Its file.
+        file: &'static str,
+        /// What it left: how many rows, the first few (table, rowid, parent table, foreign
+        /// key), and what to do.
+        problem: String,
+        /// What the database is at now.
+        state: String,
+    },
     /// A statement failed while migrating.
     #[error("migration {revision} ({file}) failed at statement {index} `{statement}`: {message}; {state}")]
     Failed {
@@ -368,6 +382,9 @@ pub enum Event<'a> {
     Statement(&'a crate::dialect::Statement),
     /// The current migration ran and was recorded.
     Finished(&'a Applied),
+    /// Something the run does not stop for but the user should know (one line): on SQLite,
+    /// rows whose foreign keys pointed at nothing before the run (see [`crate::fk_check`]).
+    Warning(String),
 }
 
 impl<'m> Engine<'m> {
@@ -1039,6 +1056,11 @@ impl<'m> Engine<'m> {
         let deferred = self.whole_run() && d.transactional_ddl();
         let mut history = Vec::new();
         let mut ran = Vec::new();
+        // SQLite runs with foreign keys off: compare `foreign_key_check` before and after.
+        let mut fk = crate::fk_check::Guard::new(d);
+        if !per_step {
+            self.fk_begin(&mut fk);
+        }
         for step in steps {
             let m = step.migration;
             if per_step {
@@ -1050,6 +1072,7 @@ impl<'m> Engine<'m> {
                     end_transaction(&mut self.conn, true)?;
                     continue;
                 }
+                self.fk_begin(&mut fk);
             }
             self.notify(Event::Started {
                 migration: m,
@@ -1064,6 +1087,13 @@ impl<'m> Engine<'m> {
                     self.notify(Event::Statement(s));
                     self.conn.run(s).map_err(|e| failed(m, i, s, e))?;
                 }
+                fk.check(&mut self.conn)
+                    .map_err(|problem| EngineError::ForeignKeys {
+                        revision: m.revision,
+                        file: m.file,
+                        problem,
+                        state: String::new(),
+                    })?;
                 let upgrade_ops = match direction {
                     Direction::Upgrade => step.ops,
                     Direction::Downgrade => (m.upgrade)(),
@@ -1225,6 +1255,14 @@ impl<'m> Engine<'m> {
         Ok(())
     }
 
+    /// Reads the foreign-key violations there before the work (SQLite), reporting those
+    /// as a warning once per run.
+    fn fk_begin(&mut self, fk: &mut crate::fk_check::Guard) {
+        if let Some(warning) = fk.begin(&mut self.conn) {
+            self.notify(Event::Warning(warning));
+        }
+    }
+
     /// The version-table statements after `m` ran, `applied` being the revisions applied
     /// before it: an upgrade replaces `m`'s parents by `m`; a downgrade removes `m` and
     /// makes each parent a head again unless another applied revision still builds on it
@@ -1321,6 +1359,17 @@ impl<'m> Engine<'m> {
             },
             EngineError::Connection(e) => EngineError::Bookkeeping {
                 message: e.to_string(),
+                state,
+            },
+            EngineError::ForeignKeys {
+                revision,
+                file,
+                problem,
+                ..
+            } => EngineError::ForeignKeys {
+                revision,
+                file,
+                problem,
                 state,
             },
             other => other,
