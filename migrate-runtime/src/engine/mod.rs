@@ -9,8 +9,9 @@
 //! On SQLite and PostgreSQL a run is one transaction by default: it happens wholly or not at
 //! all ([`TransactionMode::PerRun`]); [`TransactionMode::PerMigration`] commits each
 //! migration with its version update instead. On MySQL, whose DDL commits implicitly, each
-//! migration is recorded as soon as it ran, and a failure says which statement failed and
-//! which revision the database is at.
+//! statement is recorded in a journal as it runs: a killed or failed run is
+//! resumed at the first statement not done, and a failure says which statement failed,
+//! which revision the database is at, and which statements stay.
 //!
 //! Before anything changes, the engine refuses a database at a revision the code does not
 //! know, an applied migration edited since it ran (its checksum differs; see
@@ -36,7 +37,7 @@ use crate::table::Table;
 pub(crate) mod journal;
 
 /// How the engine wraps migrations in transactions on SQLite and PostgreSQL (MySQL cannot
-/// roll back DDL: there every statement commits as it runs).
+/// roll back DDL: there every statement commits as it runs, recorded in the journal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TransactionMode {
     /// The whole run is one transaction: it happens wholly or not at all (Alembic's
