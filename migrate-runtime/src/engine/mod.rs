@@ -665,6 +665,13 @@ impl<'m> Engine<'m> {
             return Ok(Vec::new());
         }
         // Re-read under the lock: another process may have done some of the work meanwhile.
+        self.run(Direction::Upgrade, &wanted)
+    }
+
+    /// Takes the lock, re-reads the version table under it (another process may have done
+    /// some of the work meanwhile), resumes a migration left half done, then plans from
+    /// what is applied to `target` (the set of revisions to end with) and runs the plan.
+    fn run(&mut self, direction: Direction, target: &RevSet) -> Result<Vec<Applied>, EngineError> {
         let result = self
             .lock()
             .and_then(|()| self.ensure_tables())
@@ -672,10 +679,12 @@ impl<'m> Engine<'m> {
             .and_then(|applied| self.recover_interrupted(applied))
             .and_then(|(applied, mut ran)| {
                 self.verify(&applied)?;
-                let steps = self
-                    .migrations
-                    .plan_upgrade(self.dialect(), &applied, &wanted)?;
-                ran.extend(self.execute(steps, Direction::Upgrade, applied)?);
+                let d = self.dialect();
+                let steps = match direction {
+                    Direction::Upgrade => self.migrations.plan_upgrade(d, &applied, target)?,
+                    Direction::Downgrade => self.migrations.plan_downgrade(d, &applied, target)?,
+                };
+                ran.extend(self.execute(steps, direction, applied)?);
                 Ok(ran)
             });
         self.conclude(result)
@@ -720,20 +729,7 @@ impl<'m> Engine<'m> {
         if applied.is_subset(&keep) && !self.interrupted()? {
             return Ok(Vec::new());
         }
-        let result = self
-            .lock()
-            .and_then(|()| self.ensure_tables())
-            .and_then(|()| self.read_applied())
-            .and_then(|applied| self.recover_interrupted(applied))
-            .and_then(|(applied, mut ran)| {
-                self.verify(&applied)?;
-                let steps = self
-                    .migrations
-                    .plan_downgrade(self.dialect(), &applied, &keep)?;
-                ran.extend(self.execute(steps, Direction::Downgrade, applied)?);
-                Ok(ran)
-            });
-        self.conclude(result)
+        self.run(Direction::Downgrade, &keep)
     }
 
     /// Deletes the start marks of `m` (MySQL): the step ended, one way or the other.
@@ -800,8 +796,11 @@ impl<'m> Engine<'m> {
                 )))
             }
             Some(n) => n,
+            // (A mark with nothing done has nothing to compare: also a mark written by
+            // an earlier release, before the journal.)
             None if mark.done > total
-                || journal::hash(&step.statements[..mark.done]) != mark.hash =>
+                || (mark.done > 0
+                    && journal::hash(&step.statements[..mark.done]) != mark.hash) =>
             {
                 return Err(refuse(
                     "the statements journaled as done are not this build's: the migration was edited since they ran".into(),
