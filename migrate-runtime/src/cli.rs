@@ -716,13 +716,25 @@ fn explain(e: &EngineError, url: &str) -> String {
     let who = user
         .as_deref()
         .map_or_else(String::new, |u| format!(" as user \"{}\"", printable(u)));
-    let (doing, state) = match e {
-        EngineError::Connection(_) => {
-            (format!("reading {doing}"), "nothing was changed".to_owned())
-        }
-        EngineError::Bookkeeping { state, .. } => (format!("updating {doing}"), state.clone()),
-        _ => (format!("using {doing}"), "nothing was changed".to_owned()),
+    // MySQL names the command that was denied; PostgreSQL does not, and a bare
+    // connection error comes from the reads before the migration lock.
+    let verb = if message.contains("CREATE command denied") {
+        "creating"
+    } else if message.contains("SELECT command denied") {
+        "reading"
+    } else if message.contains(" command denied") {
+        "updating"
+    } else if matches!(e, EngineError::Connection(_)) {
+        "reading"
+    } else {
+        "updating"
     };
+    // The engine's message says the state after a change started; before, nothing changed.
+    let state = match e {
+        EngineError::Bookkeeping { .. } => "",
+        _ => "; nothing was changed",
+    };
+    let doing = format!("{verb} {doing}");
     let grantee = match (d, user.as_deref()) {
         (Dialect::Mysql, Some(u)) => match u.split_once('@') {
             Some((name, host)) => format!(
@@ -747,7 +759,7 @@ fn explain(e: &EngineError, url: &str) -> String {
         _ => format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {version}, {history} TO {grantee}"),
     };
     format!(
-        "{message} while {doing} of {}{who}: {state}; the user needs {grant} (SELECT alone for current, history and check)",
+        "{doing} of {}{who} failed: {message}{state}; the user needs {grant} (SELECT alone for current, history and check)",
         redact_url(url)
     )
 }

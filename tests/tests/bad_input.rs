@@ -687,7 +687,7 @@ fn postgres_version_table_the_user_cannot_read() {
             &[1],
             &[
                 "permission denied for table migrate_version",
-                "while reading the version table migrate_version",
+                "reading the version table migrate_version of ",
                 &shown,
                 &as_user,
                 "nothing was changed",
