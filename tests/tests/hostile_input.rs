@@ -19,20 +19,17 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use migrate_runtime::connection::Connection;
-use migrate_runtime::dialect::{render, Dialect};
-use migrate_runtime::engine::{Config, Direction, Engine};
+use migrate_runtime::dialect::Dialect;
+use migrate_runtime::engine::Engine;
 use migrate_runtime::migration::{Migration, Migrations};
-use migrate_runtime::offline::offline_sql;
 use migrate_runtime::prelude::{op, Column, Op, Table, Type, Value};
-use migrate_runtime::schema::Schema;
 use migrate_tests::chain::CHAIN;
 use migrate_tests::{Backend, TestDb};
 use support::{
     assert_no_secret, assert_one_line_error, chain_cli, chain_cli_in, chain_ok, has_table,
-    register_secret, state, versions, Out, SecretUser, CHAIN_CLI,
+    register_secret, state, versions, Out, CHAIN_CLI,
 };
 
 use migrate_tests::on_every_backend;
@@ -42,8 +39,6 @@ on_every_backend!(
     database_text_is_printed_escaped,
     bulk_insert_round_trips_hostile_text,
 );
-
-static USERS: AtomicUsize = AtomicUsize::new(0);
 
 fn rev(i: usize) -> &'static str {
     CHAIN.as_slice()[i].revision
@@ -164,6 +159,7 @@ fn bulk_insert_round_trips_hostile_text(backend: Backend) {
 }
 
 /// The test database's name (the last part of its URL).
+#[cfg(feature = "postgres")]
 fn db_name(db: &TestDb) -> String {
     db.url().rsplit('/').next().unwrap().to_owned()
 }
@@ -175,6 +171,8 @@ fn db_name(db: &TestDb) -> String {
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_literals_without_standard_conforming_strings() {
+    use migrate_runtime::engine::{Config, Direction};
+    use migrate_runtime::offline::offline_sql;
     for path in ["engine", "offline"] {
         let Some(mut db) = TestDb::open(Backend::Postgres, &format!("hostile_scs_off_{path}"))
         else {
@@ -251,6 +249,10 @@ fn set_mode(conn: &mut Connection, modes: &str) {
 #[cfg(feature = "mysql")]
 #[test]
 fn mysql_literals_under_hostile_sql_modes() {
+    use migrate_runtime::dialect::render;
+    use migrate_runtime::engine::{Config, Direction};
+    use migrate_runtime::offline::offline_sql;
+    use migrate_runtime::schema::Schema;
     let Some(mut db) = TestDb::open(Backend::Mysql, "hostile_sql_mode") else {
         return;
     };
@@ -697,8 +699,7 @@ fn postgres_url_without_a_database() {
     let Some(mut db) = TestDb::open(Backend::Postgres, "hostile_pg_no_db") else {
         return;
     };
-    let n = USERS.fetch_add(1, Ordering::Relaxed);
-    let user = SecretUser::create(&mut db, &format!("h{n}")).expect("a server user");
+    let user = support::SecretUser::create(&mut db, "h0").expect("a server user");
     let server = user.url.rsplit_once('/').unwrap().0.to_owned();
     for url in [
         server.clone(),
