@@ -40,12 +40,22 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::connection::{dialect_of_url, redact_url};
+use crate::connection::{dialect_of_url, is_in_memory, redact_url, scrub};
 use crate::dialect::Dialect;
 use crate::engine::{Config, Direction, Engine, EngineError, Event, TransactionMode};
 use crate::migration::{Downgrade, Migration, Migrations};
 use crate::offline::offline_sql;
 use crate::plan::parse_target;
+use crate::text::printable;
+
+/// `text` with each line through [`printable`], the line breaks kept (SQL statements and
+/// multi-line reports).
+fn printable_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|l| printable(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -233,23 +243,72 @@ where
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let _ = dotenvy::dotenv();
+    let mut out = Output::new(cli.verbose);
+    if let Err(message) = load_dotenv() {
+        out.error(&message);
+        return ExitCode::from(2);
+    }
     let given = cli
         .database_url
         .clone()
         .or_else(|| std::env::var("DATABASE_URL").ok());
     let explicit = given.is_some();
     let url = given.unwrap_or_else(|| default_url.to_owned());
-    let mut out = Output::new(cli.verbose);
     match execute(migrations, &cli, &url, explicit, &mut out) {
         Ok(code) => code,
         Err(message) => {
             // One line: a statement or a driver message may span several.
-            let message = crate::connection::one_line(&message.replace(&url, &redact_url(&url)));
+            let message = crate::connection::one_line(&scrub(&message, &url));
             out.error(&message);
             ExitCode::from(1)
         }
     }
+}
+
+/// Loads the first `.env` of the working directory or its parents (as `dotenvy` finds
+/// it), without overriding variables already set. None is fine; one that cannot be read
+/// or parsed is an error naming the file and the line, since going on would silently use
+/// the default URL. The line's text is not shown: it may hold a password.
+fn load_dotenv() -> Result<(), String> {
+    let Ok(cwd) = std::env::current_dir() else {
+        return Ok(());
+    };
+    let Some(path) = cwd
+        .ancestors()
+        .map(|d| d.join(".env"))
+        .find(|p| p.is_file())
+    else {
+        return Ok(());
+    };
+    let error = match dotenvy::from_path(&path) {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    let shown = path.display();
+    Err(match error {
+        dotenvy::Error::LineParse(text, _) => {
+            let content = std::fs::read_to_string(&path).unwrap_or_default();
+            let first = text.lines().next().unwrap_or("");
+            let line = content
+                .lines()
+                .position(|l| !first.is_empty() && l == first)
+                .map_or_else(String::new, |i| format!(" line {}", i + 1));
+            let key = first
+                .trim_start()
+                .trim_start_matches("export ")
+                .split('=')
+                .next()
+                .map(str::trim)
+                .filter(|k| {
+                    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
+                .map_or_else(String::new, |k| format!(" ({k}=...)"));
+            format!(
+                "the .env file {shown}:{line}{key} cannot be parsed (an unterminated quote, or not KEY=value); fix or remove it; nothing was run"
+            )
+        }
+        other => format!("cannot read the .env file {shown}: {other}; nothing was run"),
+    })
 }
 
 /// Terminal output: colour only on a terminal (and not with `NO_COLOR`).
@@ -272,6 +331,8 @@ impl Output {
         }
     }
 
+    /// Prints `message` on stderr after `error: `, each line through [`printable`] (an
+    /// error may quote a version-table row or a migration's message).
     fn error(&self, message: &str) {
         let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let label = if colour {
@@ -279,7 +340,7 @@ impl Output {
         } else {
             "error"
         };
-        eprintln!("{label}: {message}");
+        eprintln!("{label}: {}", printable_lines(message));
     }
 }
 
@@ -314,8 +375,19 @@ fn execute(
     explicit_url: bool,
     out: &mut Output,
 ) -> Result<ExitCode, String> {
-    let shown = redact_url(url);
-    let err = |e: EngineError| e.to_string();
+    let shown = printable(&redact_url(url)).into_owned();
+    let err = |e: EngineError| explain(&e, url);
+    let changes_state = match &cli.command {
+        Command::Upgrade { offline, .. } | Command::Downgrade { offline, .. } => !offline.sql,
+        Command::Stamp { .. } => true,
+        _ => false,
+    };
+    if changes_state && is_in_memory(url) {
+        out.error(&format!(
+            "{shown} is an in-memory SQLite database, which keeps nothing once this command ends: give a file (sqlite://app.db); nothing was run"
+        ));
+        return Ok(ExitCode::from(2));
+    }
     match &cli.command {
         Command::Upgrade {
             target,
@@ -353,7 +425,10 @@ fn execute(
                 Event::Started { .. } => {}
                 Event::Statement(s) => {
                     if verbose {
-                        println!("    {}", painter.paint("2", &s.to_string()));
+                        println!(
+                            "    {}",
+                            painter.paint("2", &printable_lines(&s.to_string()))
+                        );
                     }
                 }
                 Event::Warning(w) => warn(w),
@@ -366,7 +441,7 @@ fn execute(
                     println!(
                         "{verb} {} {} ({} ms)",
                         a.revision,
-                        m.map_or("", |m| m.message),
+                        printable(m.map_or("", |m| m.message)),
                         a.duration_ms
                     );
                 }
@@ -393,7 +468,10 @@ fn execute(
             for h in &heads {
                 match migrations.get(h) {
                     Some(m) => println!("{}", line(migrations, m, out, cli.verbose)),
-                    None => println!("{h} (unknown to this build: migrated by a newer one?)"),
+                    None => println!(
+                        "{} (unknown to this build: migrated by a newer one?)",
+                        printable(h)
+                    ),
                 }
             }
             match engine.in_progress().map_err(err)? {
@@ -458,9 +536,9 @@ fn execute(
             for m in migrations.iter() {
                 let children = children(migrations, m);
                 if children.len() > 1 {
-                    println!("{} (branchpoint) {}", m.revision, m.message);
+                    println!("{} (branchpoint) {}", m.revision, printable(m.message));
                     for c in children {
-                        println!("  -> {} {}", c.revision, c.message);
+                        println!("  -> {} {}", c.revision, printable(c.message));
                     }
                 }
             }
@@ -509,7 +587,7 @@ fn execute(
                         path.display()
                     );
                     for d in diffs {
-                        let _ = write!(text, "\n  {d}");
+                        let _ = write!(text, "\n  {}", printable(&d.to_string()));
                     }
                     text.push_str("\n  (`revision --autogenerate -m ...` writes the migration; `schema` prints the head as table! code)");
                     problems.push(text);
@@ -523,7 +601,7 @@ fn execute(
                 if !status.pending.is_empty() {
                     let mut text = format!("{} migration(s) not applied:", status.pending.len());
                     for m in &status.pending {
-                        let _ = write!(text, "\n  {} {}", m.revision, m.message);
+                        let _ = write!(text, "\n  {} {}", m.revision, printable(m.message));
                     }
                     problems.push(text);
                 }
@@ -552,7 +630,7 @@ fn execute(
                             "the database differs from the head schema; from head, it would take:"
                                 .to_owned();
                         for op in &ops {
-                            let _ = write!(text, "\n  {}", op.describe());
+                            let _ = write!(text, "\n  {}", printable(&op.describe()));
                         }
                         problems.push(text);
                     }
@@ -656,6 +734,138 @@ fn execute(
     }
 }
 
+/// An engine error as the command line prints it. A permission error on the engine's own
+/// tables (a deploy user without rights on them) also says where, as whom, what was being
+/// done, the database's state and the missing grant.
+fn explain(e: &EngineError, url: &str) -> String {
+    // Text read from the version table, escaped before the message is made one line.
+    let message = match e {
+        EngineError::UnknownRevision { revision } => EngineError::UnknownRevision {
+            revision: printable(revision).into_owned(),
+        }
+        .to_string(),
+        EngineError::InconsistentVersions(s) => {
+            EngineError::InconsistentVersions(printable(s).into_owned()).to_string()
+        }
+        e => e.to_string(),
+    };
+    let Some(table) = denied_table(&message) else {
+        return message;
+    };
+    let config = Config::default();
+    let doing = if table == config.version_table {
+        format!("the version table {table}")
+    } else if table == config.history_table {
+        format!("the history table {table}")
+    } else {
+        return message;
+    };
+    let d = dialect_of_url(url);
+    let user = database_user(url, &message);
+    let who = user
+        .as_deref()
+        .map_or_else(String::new, |u| format!(" as user \"{}\"", printable(u)));
+    // MySQL names the command that was denied; PostgreSQL does not, and a bare
+    // connection error comes from the reads before the migration lock.
+    let verb = if message.contains("CREATE command denied") {
+        "creating"
+    } else if message.contains("SELECT command denied") {
+        "reading"
+    } else if message.contains(" command denied") {
+        "updating"
+    } else if matches!(e, EngineError::Connection(_)) {
+        "reading"
+    } else {
+        "updating"
+    };
+    // The engine's message says the state after a change started; before, nothing changed.
+    let state = match e {
+        EngineError::Bookkeeping { .. } => "",
+        _ => "; nothing was changed",
+    };
+    let doing = format!("{verb} {doing}");
+    let grantee = match (d, user.as_deref()) {
+        (Dialect::Mysql, Some(u)) => match u.split_once('@') {
+            Some((name, host)) => format!(
+                "{}@{}",
+                d.string_literal(name.trim_matches('\'')),
+                d.string_literal(host.trim_matches('\''))
+            ),
+            None => d.string_literal(u),
+        },
+        (_, Some(u)) => d.quote(u),
+        (_, None) => "<the user>".to_owned(),
+    };
+    let (version, history) = (
+        d.quote(&config.version_table),
+        d.quote(&config.history_table),
+    );
+    let grant = match d {
+        // MySQL grants on one table at a time.
+        Dialect::Mysql => format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON {version} TO {grantee} and the same ON {history}"
+        ),
+        _ => format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {version}, {history} TO {grantee}"),
+    };
+    format!(
+        "{doing} of {}{who} failed: {message}{state}; the user needs {grant} (SELECT alone for current, history and check)",
+        redact_url(url)
+    )
+}
+
+/// The table a permission error names: PostgreSQL's `permission denied for table t`
+/// (`relation` before version 15), MySQL's `... command denied to user 'u'@'h' for table
+/// 'db'.'t'` (MariaDB writes backticks).
+fn denied_table(message: &str) -> Option<String> {
+    let rest = [
+        "permission denied for table ",
+        "permission denied for relation ",
+    ]
+    .iter()
+    .find_map(|p| message.split_once(p).map(|(_, r)| r))
+    .or_else(|| {
+        message
+            .contains("command denied to user")
+            .then(|| message.split_once(" for table ").map(|(_, r)| r))
+            .flatten()
+    })?;
+    let name = rest
+        .split(|c: char| c.is_whitespace() || c == ';' || c == ',')
+        .next()?
+        .rsplit('.')
+        .next()?
+        .trim_matches(['\'', '`', '"']);
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+/// The user a URL connects as: its user info, a `user=` parameter, the user a MySQL
+/// error names, or (asked of the server) the session's user.
+fn database_user(url: &str, message: &str) -> Option<String> {
+    if let Ok(parsed) = url::Url::parse(url) {
+        if !parsed.username().is_empty() {
+            let name = percent_encoding::percent_decode_str(parsed.username())
+                .decode_utf8_lossy()
+                .into_owned();
+            return Some(name);
+        }
+        if let Some((_, v)) = parsed.query_pairs().find(|(k, _)| k == "user") {
+            return Some(v.into_owned());
+        }
+    }
+    if let Some((_, rest)) = message.split_once("denied to user ") {
+        let user = rest.split(" for ").next().unwrap_or(rest).trim();
+        if !user.is_empty() {
+            return Some(user.to_owned());
+        }
+    }
+    let mut conn = crate::connection::Connection::establish(url).ok()?;
+    let sql = match conn.dialect() {
+        Dialect::Mysql => "SELECT CURRENT_USER() AS value",
+        _ => "SELECT CAST(current_user AS TEXT) AS value",
+    };
+    conn.query_strings(sql).ok()?.into_iter().next()
+}
+
 /// `at revision a0b1c2d3e4f5 (head)` or `at base (no migration applied)`.
 fn describe(migrations: &Migrations, heads: &[String]) -> String {
     if heads.is_empty() {
@@ -665,9 +875,10 @@ fn describe(migrations: &Migrations, heads: &[String]) -> String {
         .heads()
         .iter()
         .all(|h| heads.iter().any(|c| c == h.revision));
+    let shown: Vec<String> = heads.iter().map(|h| printable(h).into_owned()).collect();
     format!(
         "at revision {}{}",
-        heads.join(" + "),
+        shown.join(" + "),
         if at_head { " (head)" } else { "" }
     )
 }
@@ -696,7 +907,7 @@ fn line(migrations: &Migrations, m: &Migration, out: &Output, verbose: bool) -> 
     }
     if !m.message.is_empty() {
         s.push(' ');
-        s.push_str(m.message);
+        s.push_str(&printable(m.message));
     }
     if verbose {
         let _ = write!(s, "\n    {}", display_file(migrations, m));
@@ -723,9 +934,9 @@ fn history_line(migrations: &Migrations, m: &Migration, out: &Output) -> String 
         s.push_str(" (mergepoint)");
     }
     for l in m.branch_labels {
-        let _ = write!(s, " ({l})");
+        let _ = write!(s, " ({})", printable(l));
     }
-    let _ = write!(s, ", {}", m.message);
+    let _ = write!(s, ", {}", printable(m.message));
     s
 }
 
@@ -743,16 +954,20 @@ fn show(migrations: &Migrations, m: &Migration) -> String {
         let _ = writeln!(s, "Children: {}", kids.join(", "));
     }
     if !m.branch_labels.is_empty() {
-        let _ = writeln!(s, "Branch labels: {}", m.branch_labels.join(", "));
+        let _ = writeln!(
+            s,
+            "Branch labels: {}",
+            printable(&m.branch_labels.join(", "))
+        );
     }
     if !m.depends_on.is_empty() {
         let _ = writeln!(s, "Depends on: {}", m.depends_on.join(", "));
     }
     let _ = writeln!(s, "File: {}", display_file(migrations, m));
-    let _ = writeln!(s, "Message: {}", m.message);
+    let _ = writeln!(s, "Message: {}", printable(m.message));
     let _ = writeln!(s, "Upgrade:");
     for op in (m.upgrade)() {
-        let _ = writeln!(s, "  {}", op.describe());
+        let _ = writeln!(s, "  {}", printable(&op.describe()));
     }
     let _ = writeln!(
         s,
@@ -764,7 +979,7 @@ fn show(migrations: &Migrations, m: &Migration) -> String {
     );
     if let Downgrade::Explicit(f) = m.downgrade {
         for op in f() {
-            let _ = writeln!(s, "  {}", op.describe());
+            let _ = writeln!(s, "  {}", printable(&op.describe()));
         }
     }
     s

@@ -29,6 +29,7 @@ pub mod scaffold;
 pub mod schema;
 pub mod table;
 pub mod testing;
+pub mod text;
 
 pub use migrate_macros::{embed_migrations, migration};
 pub use migration::{Downgrade, Migration, Migrations};

@@ -34,6 +34,7 @@ use crate::migration::Migrations;
 use crate::op::Op;
 use crate::plan::{parse_target, RevSet};
 use crate::schema::Schema;
+use crate::text::sql_comment;
 
 /// The SQL script that takes a database from `FROM` to `TO` (`range` is `FROM:TO`, or just
 /// `TO` for an upgrade from base), in `dialect`. A downgrade needs the `FROM` revision:
@@ -84,9 +85,24 @@ pub fn offline_sql(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "-- {} {from} -> {to} ({dialect}), generated offline",
-        direction.name()
+        "{}",
+        sql_comment(&format!(
+            "{} {from} -> {to} ({dialect}), generated offline",
+            direction.name()
+        ))
     );
+    if dialect == Dialect::Mysql {
+        // The literals below double `'` and escape `\`: they mean that only without
+        // NO_BACKSLASH_ESCAPES and ANSI_QUOTES, whatever the client's session has.
+        let _ = writeln!(
+            out,
+            "{}\n{};",
+            sql_comment(
+                "string literals below need the SQL mode without NO_BACKSLASH_ESCAPES and ANSI_QUOTES"
+            ),
+            catalog::mysql_session()
+        );
+    }
     let transactional = dialect != Dialect::Mysql;
     if transactional {
         let _ = writeln!(out, "{};", catalog::begin(dialect));
@@ -107,18 +123,18 @@ pub fn offline_sql(
         } else {
             m.down_revisions.join(", ")
         };
-        let _ = match direction {
-            Direction::Upgrade => writeln!(
-                out,
-                "\n-- Running upgrade {parents} -> {}: {}",
-                m.revision, m.message
-            ),
-            Direction::Downgrade => writeln!(
-                out,
-                "\n-- Running downgrade {} -> {parents}: {}",
-                m.revision, m.message
-            ),
+        let header = match direction {
+            Direction::Upgrade => {
+                format!("Running upgrade {parents} -> {}: {}", m.revision, m.message)
+            }
+            Direction::Downgrade => {
+                format!(
+                    "Running downgrade {} -> {parents}: {}",
+                    m.revision, m.message
+                )
+            }
         };
+        let _ = writeln!(out, "\n{}", sql_comment(&header));
         write_statements(&mut out, &step.statements);
         let old_heads = migrations.heads_of(&applied);
         match direction {
@@ -172,7 +188,8 @@ fn write_statements(out: &mut String, statements: &[Statement]) {
     for s in statements {
         match s {
             Statement::AssertZero { failure, .. } => {
-                let _ = writeln!(out, "-- must return 0, else: {failure}\n{s}");
+                let comment = sql_comment(&format!("must return 0, else: {failure}"));
+                let _ = writeln!(out, "{comment}\n{s}");
             }
             _ => {
                 let _ = writeln!(out, "{s}");

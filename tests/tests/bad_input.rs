@@ -330,7 +330,9 @@ fn version_table_garbage(backend: Backend) {
             &["stamp", "head"],
         ] {
             let line = fx.refused(&[], args, &["do not know", "nothing was changed"]);
-            assert!(line.contains(garbage.trim()), "{garbage:?}: {line}");
+            // Shown with its control characters escaped (the tab as `\t`).
+            let shown = migrate_runtime::text::printable(garbage.trim());
+            assert!(line.contains(&*shown), "{garbage:?}: {line}");
         }
     }
     // The column refuses NULL on every backend (it is the primary key): that edit cannot
@@ -661,14 +663,37 @@ fn postgres_version_table_the_user_cannot_read() {
     // Migrated by the administrator: the tables are not the user's.
     chain_ok(db.url(), &env, &["upgrade", rev(APPLIED - 1)]);
     let before = state(db.conn());
+    // The URL as printed (password hidden), the user, what was being done, the state, and
+    // the grant that is missing.
+    let shown = migrate_runtime::connection::redact_url(&user.url);
+    assert!(shown.contains(":***@"), "{shown}");
+    let grant = format!(
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON \"migrate_version\", \"migrate_history\" TO \"{}\"",
+        user.name()
+    );
+    let as_user = format!("as user \"{}\"", user.name());
     for args in [
         &["current"][..],
         &["upgrade", "head"],
         &["downgrade", "base"],
         &["stamp", "head"],
+        &["check"],
+        &["history", "-i"],
     ] {
         let out = chain_cli(&user.url, &env, args);
-        assert_one_line_error(&format!("{args:?}"), &out, &[1], &["permission denied"]);
+        assert_one_line_error(
+            &format!("{args:?}"),
+            &out,
+            &[1],
+            &[
+                "permission denied for table migrate_version",
+                "reading the version table migrate_version of ",
+                &shown,
+                &as_user,
+                "nothing was changed",
+                &grant,
+            ],
+        );
         assert!(!out.stderr.contains("at base"), "{}", out.text());
     }
     assert_eq!(state(db.conn()), before);

@@ -27,6 +27,44 @@ pub fn table_exists(d: Dialect, table: &str) -> String {
 /// to a minute for another writer's lock.
 pub const SQLITE_SESSION: &str = "PRAGMA foreign_keys = OFF; PRAGMA busy_timeout = 60000;";
 
+/// The SQL modes that change how MySQL reads the SQL this crate writes: a backslash in a
+/// string literal (`NO_BACKSLASH_ESCAPES`), a double-quoted string (`ANSI_QUOTES`), and the
+/// combination modes that include `ANSI_QUOTES` (MySQL and MariaDB list them in
+/// `@@sql_mode` next to what they expand to).
+pub const MYSQL_UNSAFE_MODES: [&str; 8] = [
+    "NO_BACKSLASH_ESCAPES",
+    "ANSI_QUOTES",
+    "ANSI",
+    "DB2",
+    "MAXDB",
+    "MSSQL",
+    "ORACLE",
+    "POSTGRESQL",
+];
+
+/// Sets the session's SQL mode to the server's (or the session's) without
+/// [`MYSQL_UNSAFE_MODES`], so that a string literal means what
+/// [`Dialect::string_literal`] wrote: `'` doubled, `\` an escape character. Every MySQL
+/// connection runs it on connect, and an offline MySQL script starts with it. Written
+/// without a backslash or a double quote, so that it means the same under every mode.
+pub fn mysql_session() -> String {
+    let mut expr = "CONCAT(',', @@SESSION.sql_mode, ',')".to_owned();
+    for mode in MYSQL_UNSAFE_MODES {
+        expr = format!("REPLACE({expr}, ',{mode},', ',')");
+    }
+    format!("SET SESSION sql_mode = TRIM(BOTH ',' FROM {expr})")
+}
+
+/// A query returning 0 when the session's SQL mode has none of [`MYSQL_UNSAFE_MODES`] (to
+/// check [`mysql_session`]).
+pub fn mysql_session_check() -> String {
+    let found: Vec<String> = MYSQL_UNSAFE_MODES
+        .iter()
+        .map(|m| format!("FIND_IN_SET('{m}', @@SESSION.sql_mode)"))
+        .collect();
+    format!("SELECT {}", found.join(" + "))
+}
+
 /// Wraps a query returning one integer so that every backend returns it as a 64-bit
 /// column named `n`.
 pub fn as_count(d: Dialect, sql: &str) -> String {

@@ -103,15 +103,35 @@ impl Dialect {
         s
     }
 
-    /// A string literal: `'...'` with `'` doubled (and `\` escaped on MySQL, whose default
-    /// SQL mode treats it as an escape character).
+    /// A string literal whose meaning does not depend on the session's settings: `'...'`
+    /// with `'` doubled, never backslash-escaped.
+    ///
+    /// - PostgreSQL: text with a backslash is written `E'...'` with the backslash doubled,
+    ///   which means the same whether `standard_conforming_strings` is on or off (in a
+    ///   plain `'...'` a backslash is an escape character when it is off).
+    /// - MySQL: the backslash is doubled, as MySQL's default SQL mode requires; the
+    ///   connection turns `NO_BACKSLASH_ESCAPES` and `ANSI_QUOTES` off for its session
+    ///   ([`crate::connection::Connection::apply_session_settings`]), and an offline script
+    ///   starts with the same setting ([`catalog::MYSQL_SESSION`]).
+    ///
+    /// ```
+    /// use migrate_runtime::dialect::Dialect;
+    /// assert_eq!(Dialect::Postgres.string_literal("it's"), "'it''s'");
+    /// assert_eq!(Dialect::Postgres.string_literal(r"\'); --"), r"E'\\''); --'");
+    /// assert_eq!(Dialect::Mysql.string_literal(r"a\b"), r"'a\\b'");
+    /// assert_eq!(Dialect::Sqlite.string_literal(r"a\b"), r"'a\b'");
+    /// ```
     pub fn string_literal(self, text: &str) -> String {
-        let mut s = String::with_capacity(text.len() + 2);
+        let escape_backslash = self != Dialect::Sqlite && text.contains('\\');
+        let mut s = String::with_capacity(text.len() + 3);
+        if escape_backslash && self == Dialect::Postgres {
+            s.push('E');
+        }
         s.push('\'');
         for ch in text.chars() {
             match ch {
                 '\'' => s.push_str("''"),
-                '\\' if self == Dialect::Mysql => s.push_str("\\\\"),
+                '\\' if escape_backslash => s.push_str("\\\\"),
                 _ => s.push(ch),
             }
         }
@@ -144,7 +164,8 @@ impl Dialect {
             Value::Bytes(b) => {
                 let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
                 match self {
-                    Dialect::Postgres => format!("'\\x{hex}'::bytea"),
+                    // `E'\\x..'`: the same with `standard_conforming_strings` off.
+                    Dialect::Postgres => format!("E'\\\\x{hex}'::bytea"),
                     Dialect::Sqlite | Dialect::Mysql => format!("X'{hex}'"),
                 }
             }
@@ -490,10 +511,10 @@ pub(crate) fn render_shared(d: Dialect, op: &Op, out: &mut Vec<Statement>) -> Re
         }
         Op::Execute(e) => out.push(Statement::Execute(execute_sql(d, e)?)),
         Op::DataStep(step) => out.push(Statement::Data {
-            label: format!(
-                "-- data step \"{}\": Rust code, runs only against a live database",
+            label: crate::text::sql_comment(&format!(
+                "data step \"{}\": Rust code, runs only against a live database",
                 step.name
-            ),
+            )),
             step: *step,
         }),
         Op::BulkInsert {

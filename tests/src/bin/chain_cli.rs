@@ -19,7 +19,9 @@
 //!   more column, as if edited after it ran;
 //! - `CHAIN_IRREVERSIBLE_AT=i`: migration `i` ends with raw SQL that has no reverse;
 //! - `CHAIN_START_AT_MS=t`: sleep until the Unix time `t` (ms) before starting, so that
-//!   racing processes start together.
+//!   racing processes start together;
+//! - `CHAIN_MESSAGE_AT=i` with `CHAIN_MESSAGE=text`: migration `i`'s message is `text`
+//!   (hostile text: newlines, escape sequences), as `revision -m` would have written it.
 //!
 //! ```text
 //! DATABASE_URL=sqlite:///tmp/c.db CHAIN_LEN=12 \
@@ -197,6 +199,12 @@ fn main() -> ExitCode {
         }
         if s.irreversible_at == Some(i) {
             m.upgrade = irreversible;
+        }
+    }
+    if let Some(i) = index("CHAIN_MESSAGE_AT") {
+        let text = std::env::var("CHAIN_MESSAGE").unwrap_or_default();
+        if let Some(m) = set.get_mut(i) {
+            m.message = Box::leak(text.into_boxed_str());
         }
     }
     let set: &'static [Migration] = Box::leak(set.into_boxed_slice());
