@@ -838,9 +838,16 @@ fn denied_table(message: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
-/// The user a URL connects as: its user info, a `user=` parameter, the user a MySQL
-/// error names, or (asked of the server) the session's user.
+/// The user a URL connects as: the account a MySQL error names, the URL's user info, a
+/// `user=` parameter, or (asked of the server) the session's user.
 fn database_user(url: &str, message: &str) -> Option<String> {
+    // MySQL names the account, host included, which is what a GRANT needs.
+    if let Some((_, rest)) = message.split_once("denied to user ") {
+        let user = rest.split(" for ").next().unwrap_or(rest).trim();
+        if !user.is_empty() {
+            return Some(user.to_owned());
+        }
+    }
     if let Ok(parsed) = url::Url::parse(url) {
         if !parsed.username().is_empty() {
             let name = percent_encoding::percent_decode_str(parsed.username())
@@ -850,12 +857,6 @@ fn database_user(url: &str, message: &str) -> Option<String> {
         }
         if let Some((_, v)) = parsed.query_pairs().find(|(k, _)| k == "user") {
             return Some(v.into_owned());
-        }
-    }
-    if let Some((_, rest)) = message.split_once("denied to user ") {
-        let user = rest.split(" for ").next().unwrap_or(rest).trim();
-        if !user.is_empty() {
-            return Some(user.to_owned());
         }
     }
     let mut conn = crate::connection::Connection::establish(url).ok()?;

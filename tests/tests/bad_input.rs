@@ -699,6 +699,76 @@ fn postgres_version_table_the_user_cannot_read() {
     assert_eq!(state(db.conn()), before);
 }
 
+/// MySQL leaves the tables a user may not read out of its catalog: a deploy user with no
+/// rights on the engine's tables is told so, with the grant, and is not taken for a
+/// database at base (which `upgrade` would then try to create tables in).
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_version_table_the_user_cannot_read() {
+    let Some(mut db) = TestDb::open(Backend::Mysql, "bad_my_no_privilege") else {
+        return;
+    };
+    let n = USERS.fetch_add(1, Ordering::Relaxed);
+    let user = SecretUser::create(&mut db, &format!("u{n}")).expect("a server user");
+    let env = short_env();
+    chain_ok(db.url(), &env, &["upgrade", rev(APPLIED - 1)]);
+    // The user may read one table of the application, none of the engine's.
+    let d = db.dialect();
+    let db_name = db
+        .url()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    for host in ["%", "localhost", "127.0.0.1"] {
+        let who = format!(
+            "{}@{}",
+            d.string_literal(user.name()),
+            d.string_literal(host)
+        );
+        db.exec(&format!(
+            "REVOKE ALL PRIVILEGES ON {}.* FROM {who}",
+            d.quote(&db_name)
+        ));
+        db.exec(&format!(
+            "GRANT SELECT ON {}.chain_000 TO {who}",
+            d.quote(&db_name)
+        ));
+    }
+    let before = state(db.conn());
+    let shown = migrate_runtime::connection::redact_url(&user.url);
+    let grant = format!(
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON `migrate_version` TO '{}'@",
+        user.name()
+    );
+    for args in [
+        &["current"][..],
+        &["upgrade", "head"],
+        &["stamp", "head"],
+        &["check"],
+    ] {
+        let out = chain_cli(&user.url, &env, args);
+        assert_one_line_error(
+            &format!("{args:?}"),
+            &out,
+            &[1],
+            &[
+                "command denied",
+                // The version table, or the history (`stamp` reads a mark there first).
+                " table migrate_",
+                &shown,
+                "nothing was changed",
+                &grant,
+            ],
+        );
+        assert!(!out.stderr.contains("at base"), "{}", out.text());
+    }
+    assert_eq!(state(db.conn()), before);
+}
+
 /// Every verb, successful or not, with the test user's URL (from `DATABASE_URL` and from
 /// `--database-url`): `chain_cli` checks each output for the password.
 fn every_verb_hides_the_password(backend: Backend) {

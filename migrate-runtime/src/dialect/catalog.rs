@@ -228,6 +228,12 @@ pub fn delete_history_marks(
     )
 }
 
+/// `SELECT 1 FROM <table> LIMIT 0`: fails when the table does not exist, or when the user
+/// may not read it.
+pub fn probe_table(d: Dialect, table: &str) -> String {
+    format!("SELECT 1 FROM {} LIMIT 0", d.quote(table))
+}
+
 /// The directions of the history rows that mark a migration in progress (MySQL's statement
 /// journal): `upgrading` and `downgrading`.
 pub const MARKS: [&str; 2] = ["upgrading", "downgrading"];

@@ -459,9 +459,23 @@ impl<'m> Engine<'m> {
         self.config.transaction == TransactionMode::PerRun
     }
 
+    /// Whether the engine's table `name` exists. MySQL leaves out of its catalog the tables
+    /// a user has no rights on: there a table the catalog does not list is probed, so that
+    /// a user without rights is told so (`SELECT command denied`) instead of being taken
+    /// for a database at base.
     fn table_exists(&mut self, name: &str) -> Result<bool, EngineError> {
         let d = self.dialect();
-        Ok(self.conn.query_count(&catalog::table_exists(d, name))? > 0)
+        if self.conn.query_count(&catalog::table_exists(d, name))? > 0 {
+            return Ok(true);
+        }
+        if d.transactional_ddl() {
+            return Ok(false);
+        }
+        match self.conn.batch_execute(&catalog::probe_table(d, name)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.to_string().contains("command denied") => Err(e.into()),
+            Err(_) => Ok(false),
+        }
     }
 
     /// Creates the version and history tables when missing. Called under the migration
