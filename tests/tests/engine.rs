@@ -1035,16 +1035,21 @@ fn failing_migration(backend: Backend, name: &str, config: Config) {
         );
         assert_eq!(engine.current().unwrap(), [FAIL[1]]);
         assert_eq!(versions(&mut db), [FAIL[1]]);
-        assert_eq!(history(&mut db), rows(&FAIL[..2], "upgrade"));
+        let mut recorded = rows(&FAIL[..2], "upgrade");
+        if backend == Backend::Mysql {
+            // The failed migration's journal: statement 1 done, the run resumes at 2.
+            recorded.extend(rows(&FAIL[2..3], "upgrading"));
+        }
+        assert_eq!(history(&mut db), recorded);
         assert!(has_table(&mut db, "fail_one"));
         assert!(has_table(&mut db, "fail_two"));
         assert!(!has_table(&mut db, "fail_four"));
         if backend == Backend::Mysql {
-            // DDL commits at once: the failed migration's first statement stays, as said.
+            // DDL commits at once: the failed migration's first statement stays, as said,
+            // and the fixed run resumes after it (no manual clean-up).
             assert!(state.contains("MySQL cannot roll back DDL"), "{text}");
+            assert!(state.contains("resumes there"), "{text}");
             assert!(has_table(&mut db, "fail_three"));
-            // The operator cleans up by hand before the fixed run.
-            db.exec("DROP TABLE fail_three");
         } else {
             assert!(
                 state.contains("the failed migration was rolled back"),
@@ -1219,7 +1224,13 @@ fn per_migration_lock_is_released(backend: Backend) {
         "the lock is still held after a failed run"
     );
     let ran = engine.downgrade_to_base();
-    assert_eq!(ran.expect("a per-migration downgrade").len(), 2);
+    if backend == Backend::Mysql {
+        // The failed migration is half done: a run in either direction resumes it first,
+        // and fails at the same statement, until it is fixed or stamped.
+        assert!(matches!(ran, Err(EngineError::Failed { .. })), "{ran:?}");
+    } else {
+        assert_eq!(ran.expect("a per-migration downgrade").len(), 2);
+    }
     assert!(
         lock_is_free(&mut db),
         "the lock is still held after a downgrade"
@@ -1422,6 +1433,10 @@ fn failing_downgrade(backend: Backend, name: &str, config: Config) {
         assert_eq!(versions(&mut db), ["fd000002"]);
         let mut expected = up;
         expected.extend(rows(&["fd000003"], "downgrade"));
+        if backend == Backend::Mysql {
+            // The failed downgrade's journal, for the next run to resume.
+            expected.extend(rows(&["fd000002"], "downgrading"));
+        }
         assert_eq!(history(&mut db), expected);
         assert!(!has_table(&mut db, "fd_three"));
         // MySQL: the failed step's DROP TABLE stays done; elsewhere it was rolled back.
