@@ -34,7 +34,11 @@ use crate::plan::{parse_target, RevSet, Step};
 use crate::schema::{Schema, SchemaError};
 use crate::table::Table;
 
+pub mod diesel_source;
 pub(crate) mod journal;
+pub mod migration;
+pub mod offline;
+pub mod plan;
 
 /// How the engine wraps migrations in transactions on SQLite and PostgreSQL (MySQL cannot
 /// roll back DDL: there every statement commits as it runs, recorded in the journal).

@@ -20,9 +20,11 @@
 //! ```
 
 pub mod catalog;
-mod mysql;
-mod postgres;
-mod sqlite;
+pub mod connection;
+pub mod introspect;
+pub(crate) mod mysql;
+pub(crate) mod postgres;
+pub mod sqlite;
 
 use std::fmt;
 

@@ -33,10 +33,9 @@
 //! of a type outside [`Type`], a generated column); an index over an expression is left
 //! out, since the model's indexes name columns only.
 
-mod mysql;
-mod postgres;
 pub(crate) mod sql;
-mod sqlite;
+
+use crate::backend::{mysql, postgres, sqlite};
 
 use std::collections::BTreeMap;
 
@@ -79,9 +78,9 @@ pub enum IntrospectError {
 pub fn introspect(conn: &mut Connection, config: &Config) -> Result<Schema, IntrospectError> {
     let skip = |t: &str| t == config.version_table || t == config.history_table;
     let mut schema = match conn.dialect() {
-        Dialect::Sqlite => sqlite::introspect(conn, &skip)?,
-        Dialect::Postgres => postgres::introspect(conn, &skip)?,
-        Dialect::Mysql => mysql::introspect(conn, &skip)?,
+        Dialect::Sqlite => sqlite::introspect::introspect(conn, &skip)?,
+        Dialect::Postgres => postgres::introspect::introspect(conn, &skip)?,
+        Dialect::Mysql => mysql::introspect::introspect(conn, &skip)?,
     };
     for t in schema.tables.values_mut() {
         sort_objects(t);

@@ -1,7 +1,7 @@
 //! The SQL the engine needs around migrations: catalog lookups, the version and history
 //! tables' rows, transactions and locks. Kept here so that no SQL is written elsewhere.
 
-use super::{insert_sql, Dialect};
+use crate::backend::{insert_sql, Dialect};
 use crate::column::Value;
 
 /// A query counting tables named `table` in the current database or schema.

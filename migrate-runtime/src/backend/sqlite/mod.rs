@@ -1,0 +1,8 @@
+//! The sqlite backend: how ops render as its SQL ([`render`]) and how its catalog is read
+//! back as a schema (`introspect`).
+
+pub mod fk_check;
+pub(crate) mod introspect;
+pub(crate) mod render;
+
+pub(crate) use render::*;
