@@ -35,8 +35,6 @@
 
 pub(crate) mod sql;
 
-use crate::backend::{mysql, postgres, sqlite};
-
 use std::collections::BTreeMap;
 
 use crate::column::{DefaultValue, EnumType, Type, Value};
@@ -77,11 +75,7 @@ pub enum IntrospectError {
 /// tables. See the [module documentation](self) for what is read.
 pub fn introspect(conn: &mut Connection, config: &Config) -> Result<Schema, IntrospectError> {
     let skip = |t: &str| t == config.version_table || t == config.history_table;
-    let mut schema = match conn.dialect() {
-        Dialect::Sqlite => sqlite::introspect::introspect(conn, &skip)?,
-        Dialect::Postgres => postgres::introspect::introspect(conn, &skip)?,
-        Dialect::Mysql => mysql::introspect::introspect(conn, &skip)?,
-    };
+    let mut schema = conn.dialect().backend().introspect(conn, &skip)?;
     for t in schema.tables.values_mut() {
         sort_objects(t);
     }
