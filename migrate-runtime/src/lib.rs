@@ -5,31 +5,26 @@
 //! downgrades ([`inverse`]) and renders SQL for SQLite, PostgreSQL and MySQL ([`dialect`]).
 #![deny(missing_docs)]
 
+// The layers, each depending only on those below it (see docs/architecture.md):
+// cli -> engine -> backend -> schema -> dsl, with authoring beside the engine.
+pub mod authoring;
+pub mod backend;
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod codegen;
-pub mod column;
-pub mod connection;
-pub mod data;
-pub mod dialect;
-pub mod diesel_source;
-pub mod diff;
+pub mod dsl;
 pub mod engine;
-pub mod fk_check;
-pub mod import;
-pub mod introspect;
-pub mod inverse;
-pub mod migration;
-pub mod models;
-pub mod naming;
-pub mod offline;
-pub mod op;
-pub mod plan;
-pub mod scaffold;
 pub mod schema;
-pub mod table;
 pub mod testing;
 pub mod text;
+
+// The modules' paths before the layers, kept for code written against them.
+pub use authoring::{codegen, import, models, scaffold};
+pub use backend as dialect;
+pub use backend::sqlite::fk_check;
+pub use backend::{connection, introspect};
+pub use dsl::{column, data, op, table};
+pub use engine::{diesel_source, migration, offline, plan};
+pub use schema::{diff, inverse, naming};
 
 pub use migrate_macros::{embed_migrations, migration};
 pub use migration::{Downgrade, Migration, Migrations};

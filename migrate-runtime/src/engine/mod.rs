@@ -34,7 +34,11 @@ use crate::plan::{parse_target, RevSet, Step};
 use crate::schema::{Schema, SchemaError};
 use crate::table::Table;
 
+pub mod diesel_source;
 pub(crate) mod journal;
+pub mod migration;
+pub mod offline;
+pub mod plan;
 
 /// How the engine wraps migrations in transactions on SQLite and PostgreSQL (MySQL cannot
 /// roll back DDL: there every statement commits as it runs, recorded in the journal).
@@ -483,7 +487,7 @@ impl<'m> Engine<'m> {
     /// lock between transactions, so there it takes the write lock for this.
     fn ensure_tables(&mut self) -> Result<(), EngineError> {
         let d = self.dialect();
-        if d == Dialect::Sqlite && !self.whole_run() {
+        if d.backend().lock_is_the_transaction() && !self.whole_run() {
             begin_transaction(&mut self.conn)?;
             self.config.transaction = TransactionMode::PerRun;
             let created = self.ensure_tables();
@@ -1005,18 +1009,17 @@ impl<'m> Engine<'m> {
     /// Takes the migration lock and, in [`TransactionMode::PerRun`], opens the run's
     /// transaction (SQLite and PostgreSQL).
     fn lock(&mut self) -> Result<(), EngineError> {
-        let d = self.dialect();
-        let whole = self.whole_run();
-        if whole && d != Dialect::Mysql {
+        let backend = self.dialect().backend();
+        let whole = self.whole_run() && backend.transactional_ddl();
+        if whole {
             begin_transaction(&mut self.conn)?;
         }
-        if let Some(l) = catalog::lock(d, &self.config.version_table, whole) {
-            let got = match d {
-                Dialect::Mysql => self.conn.query_count(&l)?,
-                _ => {
-                    self.conn.batch_execute(&l)?;
-                    1
-                }
+        if let Some(l) = backend.lock(&self.config.version_table, whole) {
+            let got = if backend.lock_answers() {
+                self.conn.query_count(&l)?
+            } else {
+                self.conn.batch_execute(&l)?;
+                1
             };
             if got != 1 {
                 return Err(EngineError::Bookkeeping {
@@ -1030,22 +1033,23 @@ impl<'m> Engine<'m> {
 
     /// Ends the run: commits (or rolls back) its transaction and releases the lock.
     fn unlock(&mut self, ok: bool) -> Result<(), EngineError> {
-        let d = self.dialect();
-        let whole = self.whole_run();
-        let ended = match d {
-            Dialect::Mysql => Ok(()),
+        let backend = self.dialect().backend();
+        let whole = self.whole_run() && backend.transactional_ddl();
+        let ended = if !backend.transactional_ddl() {
+            Ok(())
+        } else if !whole && !ok {
             // Per migration, a failed step's transaction is still open: roll it back.
-            _ if !whole && !ok => end_transaction(&mut self.conn, false).or(Ok(())),
-            _ if !whole => Ok(()),
-            _ => end_transaction(&mut self.conn, ok),
+            end_transaction(&mut self.conn, false).or(Ok(()))
+        } else if !whole {
+            Ok(())
+        } else {
+            end_transaction(&mut self.conn, ok)
         };
-        if let Some(u) = catalog::unlock(d, &self.config.version_table, whole) {
-            match d {
-                // RELEASE_LOCK returns a number; pg_advisory_unlock a boolean.
-                Dialect::Mysql => {
-                    self.conn.query_count(&u)?;
-                }
-                _ => self.conn.batch_execute(&u)?,
+        if let Some(u) = backend.unlock(&self.config.version_table, whole) {
+            if backend.lock_answers() {
+                self.conn.query_count(&u)?;
+            } else {
+                self.conn.batch_execute(&u)?;
             }
         }
         Ok(ended?)
@@ -1079,7 +1083,8 @@ impl<'m> Engine<'m> {
             let m = step.migration;
             if per_step {
                 begin_transaction(&mut self.conn)?;
-                if d == Dialect::Sqlite {
+                // No lock holds between two transactions: another process may have run it.
+                if d.backend().lock_is_the_transaction() {
                     applied = self.read_applied()?;
                 }
                 if applied.contains(m.revision) == (direction == Direction::Upgrade) {
@@ -1187,7 +1192,7 @@ impl<'m> Engine<'m> {
             let entry = catalog::update_mark(d, &history, m.revision, mark, i + 1, &next);
             let result = match (s, kinds.get(i)) {
                 (Statement::Execute(sql), Some(journal::Kind::Data)) => {
-                    let begin = catalog::begin(d);
+                    let begin = d.backend().begin();
                     let r = self.conn.batch_execute(&format!(
                         "{pending}{begin};\n{sql};\n{entry};\n{}",
                         catalog::end(true)
@@ -1260,7 +1265,7 @@ impl<'m> Engine<'m> {
             Direction::Downgrade => (m.upgrade)(),
         };
         let row = self.history_row(m, direction.name(), &upgrade_ops, started);
-        let mut sql = vec![catalog::begin(d).to_owned()];
+        let mut sql = vec![d.backend().begin().to_owned()];
         sql.extend(self.history_sql(vec![row]));
         sql.extend(self.move_heads_sql(m, direction, applied));
         sql.push(self.unmark_sql(m));
@@ -1463,45 +1468,14 @@ pub(crate) fn replay(
     Ok(())
 }
 
-/// Starts a transaction through diesel's transaction manager (so that a data step's own
-/// `conn.transaction(..)` nests as a savepoint), with SQLite's `BEGIN IMMEDIATE`, which takes
-/// the write lock at once.
+/// Starts a transaction (see [`Connection::begin`]).
 fn begin_transaction(conn: &mut Connection) -> Result<(), ConnectionError> {
-    use diesel::connection::AnsiTransactionManager as Tm;
-    let sql = catalog::begin(conn.dialect());
-    let result = match conn {
-        #[cfg(feature = "sqlite")]
-        Connection::Sqlite(c) => Tm::begin_transaction_sql(c, sql),
-        #[cfg(feature = "postgres")]
-        Connection::Postgres(c) => Tm::begin_transaction_sql(c, sql),
-        #[cfg(feature = "mysql")]
-        Connection::Mysql(c) => Tm::begin_transaction_sql(c, sql),
-    };
-    result.map_err(|e| ConnectionError::Sql(e.to_string()))
+    conn.begin()
 }
 
 /// Commits (`ok`) or rolls back the transaction [`begin_transaction`] started.
 fn end_transaction(conn: &mut Connection, ok: bool) -> Result<(), ConnectionError> {
-    use diesel::connection::{AnsiTransactionManager as Tm, TransactionManager};
-    fn end<C>(c: &mut C, ok: bool) -> diesel::QueryResult<()>
-    where
-        C: diesel::Connection<TransactionManager = Tm>,
-    {
-        if ok {
-            Tm::commit_transaction(c)
-        } else {
-            Tm::rollback_transaction(c)
-        }
-    }
-    let result = match conn {
-        #[cfg(feature = "sqlite")]
-        Connection::Sqlite(c) => end(c, ok),
-        #[cfg(feature = "postgres")]
-        Connection::Postgres(c) => end(c, ok),
-        #[cfg(feature = "mysql")]
-        Connection::Mysql(c) => end(c, ok),
-    };
-    result.map_err(|e| ConnectionError::Sql(e.to_string()))
+    conn.end(ok)
 }
 
 /// The error of statement `i` (0-based) of `m`, which failed with `e`; the state is said

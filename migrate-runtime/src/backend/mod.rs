@@ -20,9 +20,11 @@
 //! ```
 
 pub mod catalog;
-mod mysql;
-mod postgres;
-mod sqlite;
+pub mod connection;
+pub mod introspect;
+pub(crate) mod mysql;
+pub(crate) mod postgres;
+pub mod sqlite;
 
 use std::fmt;
 
@@ -42,15 +44,146 @@ pub enum Dialect {
     Mysql,
 }
 
+/// One database behind the engine and the renderer: what it can do, how it takes the
+/// migration lock, how it renders ops, how its catalog is read back. Each backend folder
+/// (`sqlite/`, `postgres/`, `mysql/`) implements it; the defaults are the common case, and
+/// a backend overrides only where it differs. The engine asks [`Dialect::backend`] and
+/// does not branch on the dialect itself.
+///
+/// ```
+/// use migrate_runtime::dialect::Dialect;
+/// assert!(Dialect::Postgres.backend().transactional_ddl());
+/// assert!(!Dialect::Mysql.backend().transactional_ddl());
+/// assert_eq!(Dialect::Sqlite.backend().begin(), "BEGIN IMMEDIATE");
+/// ```
+pub trait Backend: Sync {
+    /// Its dialect.
+    fn dialect(&self) -> Dialect;
+
+    /// Whether DDL runs inside a transaction and rolls back with it. Where it does not
+    /// (MySQL), the engine journals each statement instead.
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// The longest identifier the database keeps, in bytes or characters; `None`: no limit.
+    fn max_identifier(&self) -> Option<(usize, &'static str)> {
+        None
+    }
+
+    /// Whether the migration lock is the write transaction itself (SQLite's `BEGIN
+    /// IMMEDIATE`), so that nothing holds it between two transactions.
+    fn lock_is_the_transaction(&self) -> bool {
+        false
+    }
+
+    /// The statement that starts a transaction (and, where [`Self::lock_is_the_transaction`],
+    /// takes the lock).
+    fn begin(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    /// The query that takes the cross-process migration lock; `None` where
+    /// [`Self::begin`] takes it. `whole_run`: the run is one transaction, which may hold it.
+    fn lock(&self, version_table: &str, whole_run: bool) -> Option<String> {
+        let _ = (version_table, whole_run);
+        None
+    }
+
+    /// Releases the lock [`Self::lock`] took; `None` where it ends with the transaction.
+    fn unlock(&self, version_table: &str, whole_run: bool) -> Option<String> {
+        let _ = (version_table, whole_run);
+        None
+    }
+
+    /// Whether [`Self::lock`] answers 1 when it got the lock (MySQL's `GET_LOCK`), rather
+    /// than waiting until it does.
+    fn lock_answers(&self) -> bool {
+        false
+    }
+
+    /// What an offline script must set first, as SQL statements (without `;`).
+    fn script_preamble(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// What an offline script checks before its commit: comment lines and statements.
+    fn script_checks(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Renders `ops`, applied in order to the schema `before` them, as statements.
+    fn render(
+        &self,
+        before: &Schema,
+        ops: &[Op],
+        out: &mut Vec<Statement>,
+    ) -> Result<(), RenderError>;
+
+    /// Reads the live schema back, leaving out the tables `skip` names.
+    fn introspect(
+        &self,
+        conn: &mut crate::connection::Connection,
+        skip: &dyn Fn(&str) -> bool,
+    ) -> Result<Schema, crate::introspect::IntrospectError>;
+
+    /// The statement that gives `grantee` what the engine needs on `tables`.
+    fn grant(&self, tables: &[String], grantee: &str) -> String {
+        format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {grantee}",
+            tables.join(", ")
+        )
+    }
+
+    /// How a GRANT names `user` (as the connection or an error message gives it).
+    fn grantee(&self, user: &str) -> String {
+        self.dialect().quote(user)
+    }
+
+    /// A query for the session's user, as a text column `value`.
+    fn current_user(&self) -> &'static str {
+        "SELECT CAST(current_user AS TEXT) AS value"
+    }
+}
+
+/// Renders `ops` one at a time over the schema as it stands before each, with
+/// `render_op(before, after, op, out)`: the way of every backend that has an `ALTER` for
+/// each op.
+pub(crate) fn render_each(
+    dialect: Dialect,
+    before: &Schema,
+    ops: &[Op],
+    out: &mut Vec<Statement>,
+    render_op: fn(&Schema, &Schema, &Op, &mut Vec<Statement>) -> Result<(), String>,
+) -> Result<(), RenderError> {
+    let mut state = before.clone();
+    for op in ops {
+        let mut after = state.clone();
+        after.apply(op)?;
+        render_op(&state, &after, op, out).map_err(|reason| RenderError::Unsupported {
+            op: op.describe(),
+            dialect,
+            reason,
+        })?;
+        state = after;
+    }
+    Ok(())
+}
+
 impl Dialect {
     /// The longest identifier the backend keeps, in bytes (PostgreSQL's `NAMEDATALEN` - 1,
     /// which it would otherwise truncate to silently) or characters (MySQL); `None` for
     /// SQLite, which has no limit.
     pub fn max_identifier(self) -> Option<(usize, &'static str)> {
+        self.backend().max_identifier()
+    }
+
+    /// The backend of this dialect: what the database can do and how it is spoken to.
+    pub fn backend(self) -> &'static dyn Backend {
         match self {
-            Dialect::Sqlite => None,
-            Dialect::Postgres => Some((63, "bytes")),
-            Dialect::Mysql => Some((64, "characters")),
+            Dialect::Sqlite => &sqlite::Sqlite,
+            Dialect::Postgres => &postgres::Postgres,
+            Dialect::Mysql => &mysql::Mysql,
         }
     }
 
@@ -63,7 +196,7 @@ impl Dialect {
     /// assert!(!Dialect::Mysql.transactional_ddl());
     /// ```
     pub fn transactional_ddl(self) -> bool {
-        self != Dialect::Mysql
+        self.backend().transactional_ddl()
     }
 
     /// Every dialect.
@@ -278,27 +411,7 @@ pub fn render(
         check_name_lengths(dialect, op)?;
     }
     let mut out = Vec::new();
-    match dialect {
-        Dialect::Sqlite => sqlite::render(before, ops, &mut out)?,
-        Dialect::Postgres | Dialect::Mysql => {
-            let mut state = before.clone();
-            for op in ops {
-                let mut after = state.clone();
-                after.apply(op)?;
-                let r = if dialect == Dialect::Postgres {
-                    postgres::render_op(&state, &after, op, &mut out)
-                } else {
-                    mysql::render_op(&state, &after, op, &mut out)
-                };
-                r.map_err(|reason| RenderError::Unsupported {
-                    op: op.describe(),
-                    dialect,
-                    reason,
-                })?;
-                state = after;
-            }
-        }
-    }
+    dialect.backend().render(before, ops, &mut out)?;
     Ok(out)
 }
 

@@ -3,7 +3,7 @@
 //! indexes), generated from the schema state. The foreign keys are checked by the engine
 //! before it commits ([`crate::fk_check`]).
 
-use super::{
+use crate::backend::{
     alter_table, column, constraint_clauses, create_index_sql, create_table_sql, default_clause,
     render_shared, table, Dialect, RenderError, Statement,
 };

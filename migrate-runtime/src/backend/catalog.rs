@@ -1,7 +1,7 @@
 //! The SQL the engine needs around migrations: catalog lookups, the version and history
 //! tables' rows, transactions and locks. Kept here so that no SQL is written elsewhere.
 
-use super::{insert_sql, Dialect};
+use crate::backend::{insert_sql, Dialect};
 use crate::column::Value;
 
 /// A query counting tables named `table` in the current database or schema.
@@ -101,16 +101,7 @@ pub fn insert_row(d: Dialect, table: &str, columns: &[&str], values: Vec<Value>)
     insert_sql(d, table, &columns, &[values]).remove(0)
 }
 
-/// Starts a transaction that also takes the migration lock where the dialect does it that
-/// way: SQLite's `BEGIN IMMEDIATE` takes the write lock at once.
-pub fn begin(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Sqlite => "BEGIN IMMEDIATE",
-        Dialect::Postgres | Dialect::Mysql => "BEGIN",
-    }
-}
-
-/// Ends the transaction [`begin`] started: `COMMIT` when `ok`, else `ROLLBACK`.
+/// Ends the transaction [`crate::dialect::Backend::begin`] started: `COMMIT` when `ok`, else `ROLLBACK`.
 pub fn end(ok: bool) -> &'static str {
     if ok {
         "COMMIT"
@@ -123,54 +114,6 @@ pub fn end(ok: bool) -> &'static str {
 /// derived from the version table's name.
 pub fn lock_key(version_table: &str) -> i64 {
     (crate::naming::fnv1a(version_table.as_bytes()) >> 1) as i64
-}
-
-/// Takes the cross-process migration lock. PostgreSQL: an advisory lock held by the run's
-/// transaction when `whole_run_transaction`, else by the session (a run that commits each
-/// migration separately). MySQL: a named session lock, waiting up to an hour; the query
-/// returns 1 when the lock is taken. SQLite locks with `BEGIN IMMEDIATE` instead: `None`.
-pub fn lock(d: Dialect, version_table: &str, whole_run_transaction: bool) -> Option<String> {
-    match d {
-        Dialect::Sqlite => None,
-        Dialect::Postgres if whole_run_transaction => Some(format!(
-            "SELECT pg_advisory_xact_lock({})",
-            lock_key(version_table)
-        )),
-        Dialect::Postgres => Some(format!(
-            "SELECT pg_advisory_lock({})",
-            lock_key(version_table)
-        )),
-        Dialect::Mysql => Some(format!(
-            "SELECT GET_LOCK({}, 3600)",
-            mysql_lock_name(version_table)
-        )),
-    }
-}
-
-/// MySQL's lock names are global to the server: the name includes the database (hashed, as
-/// names are limited to 64 characters), so migrations of two databases never wait for each
-/// other.
-fn mysql_lock_name(version_table: &str) -> String {
-    format!(
-        "CONCAT('migrate:', SHA1(CONCAT(DATABASE(), '.', {})))",
-        Dialect::Mysql.string_literal(version_table)
-    )
-}
-
-/// Releases a session lock taken by [`lock`]; `None` where the lock ends with the
-/// transaction.
-pub fn unlock(d: Dialect, version_table: &str, whole_run_transaction: bool) -> Option<String> {
-    match d {
-        Dialect::Mysql => Some(format!(
-            "SELECT RELEASE_LOCK({})",
-            mysql_lock_name(version_table)
-        )),
-        Dialect::Postgres if !whole_run_transaction => Some(format!(
-            "SELECT pg_advisory_unlock({})",
-            lock_key(version_table)
-        )),
-        Dialect::Sqlite | Dialect::Postgres => None,
-    }
 }
 
 /// The checksums recorded for applied migrations, oldest first, as (`a` revision, `b`

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::sql::strip_outer_parens;
-use super::{
+use crate::backend::introspect::sql::strip_outer_parens;
+use crate::backend::introspect::{
     cell, check_short_name, column_what, length, numeric, parse_default, rows, split_type,
     typed_default, IntrospectError,
 };
@@ -49,7 +49,7 @@ fn action(code: &str) -> FkAction {
     }
 }
 
-pub(super) fn introspect(
+pub(crate) fn introspect(
     conn: &mut Connection,
     skip: &dyn Fn(&str) -> bool,
 ) -> Result<Schema, IntrospectError> {

@@ -331,6 +331,7 @@ impl Sql {
     /// Sets the text for one dialect.
     pub fn on(mut self, dialect: Dialect, sql: impl Into<String>) -> Self {
         let slot = match dialect {
+            // The text per dialect is data keyed by the dialect, not behaviour.
             Dialect::Sqlite => &mut self.sqlite,
             Dialect::Postgres => &mut self.postgres,
             Dialect::Mysql => &mut self.mysql,

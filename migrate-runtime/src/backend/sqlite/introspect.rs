@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::sql::{matching_paren, split_commas, strip_outer_parens, tokenize, Kind, Token};
-use super::{
+use crate::backend::introspect::sql::{
+    matching_paren, split_commas, strip_outer_parens, tokenize, Kind, Token,
+};
+use crate::backend::introspect::{
     cell, check_short_name, column_what, fk_action, inline_enum, length, numeric, parse_default,
     rows, split_type, typed_default, IntrospectError,
 };
@@ -331,7 +333,7 @@ fn index_predicate(sql: &str) -> Option<String> {
         .then(|| strip_outer_parens(sql[w.end..].trim().trim_end_matches(';')).to_owned())
 }
 
-pub(super) fn introspect(
+pub(crate) fn introspect(
     conn: &mut Connection,
     skip: &dyn Fn(&str) -> bool,
 ) -> Result<Schema, IntrospectError> {

@@ -1,6 +1,6 @@
 //! PostgreSQL: transactional DDL, named enum types, identity columns, `COMMENT ON`.
 
-use super::{
+use crate::backend::{
     add_constraint, alter_table, column, constraint_clauses, create_index_sql, create_table_sql,
     default_clause, render_shared, table, Dialect, Statement,
 };

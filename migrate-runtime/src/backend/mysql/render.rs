@@ -1,7 +1,7 @@
 //! MySQL and MariaDB: DDL commits implicitly, enums are inline, columns are altered with
 //! their full definition.
 
-use super::{
+use crate::backend::{
     add_constraint, alter_table, column, constraint_clauses, create_index_sql, create_table_sql,
     default_clause, render_shared, table, Dialect, Statement,
 };

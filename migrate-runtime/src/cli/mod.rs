@@ -784,29 +784,14 @@ fn explain(e: &EngineError, url: &str) -> String {
         _ => "; nothing was changed",
     };
     let doing = format!("{verb} {doing}");
-    let grantee = match (d, user.as_deref()) {
-        (Dialect::Mysql, Some(u)) => match u.split_once('@') {
-            Some((name, host)) => format!(
-                "{}@{}",
-                d.string_literal(name.trim_matches('\'')),
-                d.string_literal(host.trim_matches('\''))
-            ),
-            None => d.string_literal(u),
-        },
-        (_, Some(u)) => d.quote(u),
-        (_, None) => "<the user>".to_owned(),
-    };
+    let grantee = user
+        .as_deref()
+        .map_or_else(|| "<the user>".to_owned(), |u| d.backend().grantee(u));
     let (version, history) = (
         d.quote(&config.version_table),
         d.quote(&config.history_table),
     );
-    let grant = match d {
-        // MySQL grants on one table at a time.
-        Dialect::Mysql => format!(
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON {version} TO {grantee} and the same ON {history}"
-        ),
-        _ => format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {version}, {history} TO {grantee}"),
-    };
+    let grant = d.backend().grant(&[version, history], &grantee);
     format!(
         "{doing} of {}{who} failed: {message}{state}; the user needs {grant} (SELECT alone for current, history and check)",
         redact_url(url)
@@ -860,11 +845,12 @@ fn database_user(url: &str, message: &str) -> Option<String> {
         }
     }
     let mut conn = crate::connection::Connection::establish(url).ok()?;
-    let sql = match conn.dialect() {
-        Dialect::Mysql => "SELECT CURRENT_USER() AS value",
-        _ => "SELECT CAST(current_user AS TEXT) AS value",
-    };
-    conn.query_strings(sql).ok()?.into_iter().next()
+    let sql = conn.dialect().backend().current_user();
+    conn.query_strings(sql)
+        .ok()?
+        .into_iter()
+        .next()
+        .filter(|u| !u.is_empty())
 }
 
 /// `at revision a0b1c2d3e4f5 (head)` or `at base (no migration applied)`.

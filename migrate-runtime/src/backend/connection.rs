@@ -711,6 +711,32 @@ impl Connection {
         }
     }
 
+    /// Starts a transaction through diesel's transaction manager (so that a data step's own
+    /// `conn.transaction(..)` nests as a savepoint), with the backend's `BEGIN` (SQLite's
+    /// `BEGIN IMMEDIATE` takes the write lock at once).
+    pub fn begin(&mut self) -> Result<(), ConnectionError> {
+        use diesel::connection::AnsiTransactionManager as Tm;
+        let sql = self.dialect().backend().begin();
+        each!(self, c => Tm::begin_transaction_sql(c, sql))
+            .map_err(|e| ConnectionError::Sql(e.to_string()))
+    }
+
+    /// Commits (`ok`) or rolls back the transaction [`Connection::begin`] started.
+    pub fn end(&mut self, ok: bool) -> Result<(), ConnectionError> {
+        use diesel::connection::{AnsiTransactionManager as Tm, TransactionManager};
+        fn end<C>(c: &mut C, ok: bool) -> diesel::QueryResult<()>
+        where
+            C: diesel::Connection<TransactionManager = Tm>,
+        {
+            if ok {
+                Tm::commit_transaction(c)
+            } else {
+                Tm::rollback_transaction(c)
+            }
+        }
+        each!(self, c => end(c, ok)).map_err(|e| ConnectionError::Sql(e.to_string()))
+    }
+
     /// Runs a query returning one integer and returns it.
     pub fn query_count(&mut self, sql: &str) -> Result<i64, ConnectionError> {
         let wrapped = catalog::as_count(self.dialect(), sql);

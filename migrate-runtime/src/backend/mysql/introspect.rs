@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::sql::{normalize_expr, split_commas, tokenize, Kind};
-use super::{
+use crate::backend::introspect::sql::{normalize_expr, split_commas, tokenize, Kind};
+use crate::backend::introspect::{
     cell, check_short_name, column_what, fk_action, inline_enum, length, numeric, parse_default,
     rows, split_type, typed_default, IntrospectError, RawDefault,
 };
@@ -63,7 +63,7 @@ fn enum_labels(spelling: &str) -> Option<Vec<String>> {
         .collect()
 }
 
-pub(super) fn introspect(
+pub(crate) fn introspect(
     conn: &mut Connection,
     skip: &dyn Fn(&str) -> bool,
 ) -> Result<Schema, IntrospectError> {

@@ -91,21 +91,21 @@ pub fn offline_sql(
             direction.name()
         ))
     );
-    if dialect == Dialect::Mysql {
-        // The literals below double `'` and escape `\`: they mean that only without
+    let backend = dialect.backend();
+    for statement in backend.script_preamble() {
+        // MySQL: the literals below double `'` and escape `\`: they mean that only without
         // NO_BACKSLASH_ESCAPES and ANSI_QUOTES, whatever the client's session has.
         let _ = writeln!(
             out,
-            "{}\n{};",
+            "{}\n{statement};",
             sql_comment(
                 "string literals below need the SQL mode without NO_BACKSLASH_ESCAPES and ANSI_QUOTES"
             ),
-            catalog::mysql_session()
         );
     }
-    let transactional = dialect != Dialect::Mysql;
+    let transactional = backend.transactional_ddl();
     if transactional {
-        let _ = writeln!(out, "{};", catalog::begin(dialect));
+        let _ = writeln!(out, "{};", backend.begin());
     }
     if from_set.is_empty() && direction == Direction::Upgrade {
         out.push('\n');
@@ -171,12 +171,9 @@ pub fn offline_sql(
         );
         let _ = writeln!(out, "{history};");
     }
-    if dialect == Dialect::Sqlite && !steps.is_empty() {
-        // The engine compares this before and after each migration (`crate::fk_check`).
-        let _ = writeln!(
-            out,
-            "\n-- SQLite checks no foreign key unless told to: rows listed here that were not listed before the script point at nothing; ROLLBACK if there are any\nPRAGMA foreign_key_check;"
-        );
+    if let Some(checks) = backend.script_checks().filter(|_| !steps.is_empty()) {
+        // The engine compares these before and after each migration (`crate::fk_check`).
+        let _ = writeln!(out, "\n{checks}");
     }
     if transactional {
         let _ = writeln!(out, "\n{};", catalog::end(true));

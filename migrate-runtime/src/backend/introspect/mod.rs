@@ -33,10 +33,7 @@
 //! of a type outside [`Type`], a generated column); an index over an expression is left
 //! out, since the model's indexes name columns only.
 
-mod mysql;
-mod postgres;
 pub(crate) mod sql;
-mod sqlite;
 
 use std::collections::BTreeMap;
 
@@ -78,11 +75,7 @@ pub enum IntrospectError {
 /// tables. See the [module documentation](self) for what is read.
 pub fn introspect(conn: &mut Connection, config: &Config) -> Result<Schema, IntrospectError> {
     let skip = |t: &str| t == config.version_table || t == config.history_table;
-    let mut schema = match conn.dialect() {
-        Dialect::Sqlite => sqlite::introspect(conn, &skip)?,
-        Dialect::Postgres => postgres::introspect(conn, &skip)?,
-        Dialect::Mysql => mysql::introspect(conn, &skip)?,
-    };
+    let mut schema = conn.dialect().backend().introspect(conn, &skip)?;
     for t in schema.tables.values_mut() {
         sort_objects(t);
     }

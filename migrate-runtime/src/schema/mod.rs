@@ -22,11 +22,14 @@
 //! );
 //! ```
 
+pub mod diff;
+pub mod inverse;
+pub mod naming;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::column::{Column, EnumType, Type};
-use crate::naming;
 use crate::op::{AlterColumn, Op};
 use crate::table::{PrimaryKey, Table, Unique};
 

@@ -2138,7 +2138,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const SHOP: &str = include_str!("../../migrations/src/schema.rs");
+    const SHOP: &str = include_str!("../../../migrations/src/schema.rs");
 
     fn error(text: &str) -> String {
         parse_schema_rs(text).unwrap_err().to_string()
