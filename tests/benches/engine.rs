@@ -283,7 +283,7 @@ enum Commits {
 
 /// Runs the statements of `steps` (one list per migration) on `conn`; returns the time.
 fn run_direct(conn: &mut Connection, steps: &[Vec<Statement>], commits: Commits) -> Duration {
-    let begin = catalog::begin(conn.dialect());
+    let begin = conn.dialect().backend().begin();
     let started = Instant::now();
     if commits == Commits::One {
         conn.batch_execute(begin).expect("begin");
