@@ -1,12 +1,16 @@
 //! Typed, compile-time-checked database migrations for diesel.
 //!
-//! Migrations are Rust functions that return typed [`Op`](op::Op) values: data, not SQL.
-//! From those ops the crate replays the schema at any revision ([`schema`]), derives
-//! downgrades ([`inverse`]) and renders SQL for SQLite, PostgreSQL and MySQL ([`dialect`]).
+//! Migrations are Rust functions that return typed [`Op`](dsl::op::Op) values: data, not
+//! SQL ([`dsl`]). From those ops the crate replays the schema at any revision ([`schema`]),
+//! derives downgrades ([`schema::inverse`]) and renders SQL for SQLite, PostgreSQL and
+//! MySQL ([`backend`]); the [`engine`] applies them and records what ran, and [`cli`] gives
+//! Alembic's verbs from a binary's `main`. [`testing`] has the checks for a project's own
+//! tests. The layers are described in `docs/architecture.md`.
 #![deny(missing_docs)]
 
 // The layers, each depending only on those below it (see docs/architecture.md):
 // cli -> engine -> backend -> schema -> dsl, with authoring beside the engine.
+#[doc(hidden)]
 pub mod authoring;
 pub mod backend;
 #[cfg(feature = "cli")]
@@ -15,15 +19,24 @@ pub mod dsl;
 pub mod engine;
 pub mod schema;
 pub mod testing;
+#[doc(hidden)]
 pub mod text;
 
-// The modules' paths before the layers, kept for code written against them.
+// The modules' paths before the layers, kept for code written against them (and for
+// the macros' generated code); the documentation shows each in its layer.
+#[doc(hidden)]
 pub use authoring::{codegen, import, models, scaffold};
+#[doc(hidden)]
 pub use backend as dialect;
+#[doc(hidden)]
 pub use backend::sqlite::fk_check;
+#[doc(hidden)]
 pub use backend::{connection, introspect};
+#[doc(hidden)]
 pub use dsl::{column, data, op, table};
+#[doc(hidden)]
 pub use engine::{diesel_source, migration, offline, plan};
+#[doc(hidden)]
 pub use schema::{diff, inverse, naming};
 
 pub use migrate_macros::{embed_migrations, migration};

@@ -19,11 +19,13 @@
 //! );
 //! ```
 
+#[doc(hidden)]
 pub mod catalog;
 pub mod connection;
 pub mod introspect;
 pub(crate) mod mysql;
 pub(crate) mod postgres;
+#[doc(hidden)]
 pub mod sqlite;
 
 use std::fmt;
@@ -245,7 +247,7 @@ impl Dialect {
     /// - MySQL: the backslash is doubled, as MySQL's default SQL mode requires; the
     ///   connection turns `NO_BACKSLASH_ESCAPES` and `ANSI_QUOTES` off for its session
     ///   ([`crate::connection::Connection::apply_session_settings`]), and an offline script
-    ///   starts with the same setting ([`catalog::MYSQL_SESSION`]).
+    ///   starts with the same setting (`catalog::mysql_session`).
     ///
     /// ```
     /// use migrate_runtime::dialect::Dialect;

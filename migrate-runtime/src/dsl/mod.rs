@@ -1,4 +1,4 @@
-//! What migration authors write: the ops ([`op`]), columns and their types ([`column`]),
+//! What migration authors write: the ops ([`op`]), columns and their types ([`column`](mod@column)),
 //! tables and their constraints ([`table`]), and Rust data steps ([`data`]).
 //!
 //! This layer depends on nothing else in the crate but the dialect names a per-dialect

@@ -38,6 +38,7 @@ pub mod diesel_source;
 pub(crate) mod journal;
 pub mod migration;
 pub mod offline;
+#[doc(hidden)]
 pub mod plan;
 
 /// How the engine wraps migrations in transactions on SQLite and PostgreSQL (MySQL cannot

@@ -1,4 +1,4 @@
-//! The sqlite backend: how ops render as its SQL ([`render`]) and how its catalog is read
+//! The sqlite backend: how ops render as its SQL (`render`) and how its catalog is read
 //! back as a schema (`introspect`).
 
 pub mod fk_check;
