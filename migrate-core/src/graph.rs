@@ -7,9 +7,14 @@
 //!
 //! Edges: a revision's `parents` (its `down_revision`s) and its `depends_on` revisions must
 //! both be applied before it. Only `parents` define heads and roots, as in Alembic.
+//!
+//! Besides the queries by id, every query has a form on *indices*: a revision's index is its
+//! position in the order given to [`Graph::new`] ([`Graph::index`], [`Graph::revisions`]).
+//! A caller that keeps its own records in that same order (the runtime's `Migrations`) maps
+//! an index back to its record without a lookup.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::check::{Cycle, EdgeKind, GraphError};
 
@@ -179,6 +184,9 @@ pub struct Graph {
     deps: Vec<Vec<usize>>,
     /// Children (through parents only), per revision, in declaration order.
     children: Vec<Vec<usize>>,
+    /// Revisions naming this one as a parent or in `depends_on`, per revision, in
+    /// declaration order, without duplicates.
+    dependents: Vec<Vec<usize>>,
 }
 
 fn dedup(v: &mut Vec<usize>) {
@@ -203,9 +211,15 @@ impl Graph {
         let parents: Vec<Vec<usize>> = revisions.iter().map(|r| resolve(&r.parents)).collect();
         let deps: Vec<Vec<usize>> = revisions.iter().map(|r| resolve(&r.depends_on)).collect();
         let mut children = vec![Vec::new(); revisions.len()];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); revisions.len()];
         for (child, ps) in parents.iter().enumerate() {
             for &p in ps {
                 children[p].push(child);
+            }
+            for &before in ps.iter().chain(&deps[child]) {
+                if dependents[before].last() != Some(&child) {
+                    dependents[before].push(child);
+                }
             }
         }
         Graph {
@@ -214,6 +228,7 @@ impl Graph {
             parents,
             deps,
             children,
+            dependents,
         }
     }
 
@@ -255,7 +270,9 @@ impl Graph {
         self.by_id.contains_key(id)
     }
 
-    pub(crate) fn index(&self, id: &str) -> Option<usize> {
+    /// The index of the revision with this exact id (its first declaration if duplicated):
+    /// its position in [`Graph::revisions`].
+    pub fn index(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
     }
 
@@ -263,12 +280,86 @@ impl Graph {
         &self.revisions[index]
     }
 
-    pub(crate) fn parent_indices(&self, index: usize) -> &[usize] {
+    /// The indices of the parents of the revision at `index` that exist in the graph, in the
+    /// order of its `down_revision`, without duplicates.
+    pub fn parent_indices(&self, index: usize) -> &[usize] {
         &self.parents[index]
     }
 
-    pub(crate) fn dep_indices(&self, index: usize) -> &[usize] {
+    /// The indices of the `depends_on` revisions of the revision at `index` that exist in the
+    /// graph, in the order given, without duplicates.
+    pub fn dep_indices(&self, index: usize) -> &[usize] {
         &self.deps[index]
+    }
+
+    /// The indices of the revisions whose `down_revision` names the revision at `index`, in
+    /// declaration order.
+    pub fn child_indices(&self, index: usize) -> &[usize] {
+        &self.children[index]
+    }
+
+    /// The indices of the revisions that name the revision at `index` as a parent or in
+    /// `depends_on` (those that need it applied first), in declaration order.
+    pub fn dependent_indices(&self, index: usize) -> &[usize] {
+        &self.dependents[index]
+    }
+
+    /// The indices of [`Graph::heads`], in declaration order.
+    pub fn head_indices(&self) -> Vec<usize> {
+        (0..self.revisions.len())
+            .filter(|&i| self.children[i].is_empty() && self.is_first_declaration(i))
+            .collect()
+    }
+
+    /// The revisions of a subset that no other revision of the subset names as a parent:
+    /// the heads of the graph restricted to the indices for which `member` is true, in
+    /// declaration order. What a version table holds when exactly that subset is applied.
+    pub fn heads_of(&self, member: impl Fn(usize) -> bool) -> Vec<usize> {
+        (0..self.revisions.len())
+            .filter(|&i| member(i) && !self.children[i].iter().any(|&c| member(c)))
+            .collect()
+    }
+
+    /// The indices in `start` and everything that must be applied before them (parents and
+    /// `depends_on`, transitively), in ascending index order (declaration order).
+    pub fn closure(&self, start: impl IntoIterator<Item = usize>) -> Vec<usize> {
+        let marks = self.closure_marks(start);
+        (0..marks.len()).filter(|&i| marks[i]).collect()
+    }
+
+    /// For each index, whether it is in `start` or an ancestor of one of them.
+    fn closure_marks(&self, start: impl IntoIterator<Item = usize>) -> Vec<bool> {
+        let mut marks = vec![false; self.revisions.len()];
+        let mut stack: Vec<usize> = start.into_iter().collect();
+        while let Some(i) = stack.pop() {
+            if !std::mem::replace(&mut marks[i], true) {
+                stack.extend(self.parents[i].iter().chain(&self.deps[i]));
+            }
+        }
+        marks
+    }
+
+    /// For each index, the number of revisions on the longest chain of parents and
+    /// `depends_on` below it: 0 for a root, one more than the deepest of its prerequisites
+    /// otherwise. On a graph with a cycle, the revisions of the cycle (and above it) count
+    /// only what is below it.
+    pub fn depths(&self) -> Vec<usize> {
+        let order = self
+            .topological_indices()
+            .unwrap_or_else(|()| (0..self.revisions.len()).collect());
+        let mut depth: Vec<Option<usize>> = vec![None; self.revisions.len()];
+        for i in order {
+            depth[i] = Some(
+                self.parents[i]
+                    .iter()
+                    .chain(&self.deps[i])
+                    .filter_map(|&p| depth[p])
+                    .map(|d| d + 1)
+                    .max()
+                    .unwrap_or(0),
+            );
+        }
+        depth.into_iter().map(Option::unwrap_or_default).collect()
     }
 
     /// The parents of `id` that exist in the graph.
@@ -297,8 +388,8 @@ impl Graph {
 
     /// Revisions that no other revision names as a parent, in declaration order.
     pub fn heads(&self) -> Vec<&Revision> {
-        (0..self.revisions.len())
-            .filter(|&i| self.children[i].is_empty() && self.is_first_declaration(i))
+        self.head_indices()
+            .into_iter()
             .map(|i| &self.revisions[i])
             .collect()
     }
@@ -362,15 +453,10 @@ impl Graph {
     /// Indices of everything that must be applied before `start` (parents and depends_on,
     /// transitively), without `start` itself.
     fn ancestor_set(&self, start: usize) -> HashSet<usize> {
-        let mut seen = HashSet::new();
-        let mut queue = VecDeque::from([start]);
-        while let Some(i) = queue.pop_front() {
-            for &p in self.parents[i].iter().chain(&self.deps[i]) {
-                if seen.insert(p) {
-                    queue.push_back(p);
-                }
-            }
-        }
+        let mut seen: HashSet<usize> = self
+            .closure(self.parents[start].iter().chain(&self.deps[start]).copied())
+            .into_iter()
+            .collect();
         seen.remove(&start);
         seen
     }
@@ -400,18 +486,12 @@ impl Graph {
     /// Everything that has `id` among its ancestors, parents first. `None` if `id` is unknown.
     pub fn descendants(&self, id: &str) -> Option<Vec<&Revision>> {
         let start = self.index(id)?;
-        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); self.revisions.len()];
-        for i in 0..self.revisions.len() {
-            for &before in self.parents[i].iter().chain(&self.deps[i]) {
-                dependents[before].push(i);
-            }
-        }
         let mut seen = HashSet::new();
-        let mut queue = VecDeque::from([start]);
-        while let Some(i) = queue.pop_front() {
-            for &d in &dependents[i] {
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            for &d in &self.dependents[i] {
                 if seen.insert(d) {
-                    queue.push_back(d);
+                    stack.push(d);
                 }
             }
         }

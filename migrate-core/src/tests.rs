@@ -193,6 +193,90 @@ fn is_ancestor_is_strict() {
     assert!(!g.is_ancestor("zzzz", "aaa1"));
 }
 
+/// a1 <- b2 <- c3, a1 <- e5 (depends on b2), d4 merges c3 and e5
+fn with_dependency() -> Graph {
+    Graph::new([
+        r("aaa1"),
+        r("bbb2").parent("aaa1"),
+        r("ccc3").parent("bbb2"),
+        r("eee5").depends_on(["bbb2"]).parent("aaa1"),
+        r("ddd4").parents(["ccc3", "eee5"]),
+    ])
+}
+
+#[test]
+fn indices_follow_the_order_given() {
+    let g = diamond();
+    assert_eq!(g.index("aaa1"), Some(0));
+    assert_eq!(g.index("ddd4"), Some(3));
+    assert_eq!(g.index("zzzz"), None);
+    assert_eq!(g.revisions()[g.index("ccc3").unwrap()].id, "ccc3");
+    assert_eq!(g.parent_indices(3), [1, 2]);
+    assert_eq!(g.child_indices(0), [1, 2]);
+    assert!(g.child_indices(3).is_empty());
+    assert_eq!(g.head_indices(), [3]);
+    let g = with_dependency();
+    assert_eq!(g.dep_indices(3), [1]);
+    // bbb2 is needed by its child ccc3 and by eee5 through depends_on.
+    assert_eq!(g.child_indices(1), [2]);
+    assert_eq!(g.dependent_indices(1), [2, 3]);
+    assert_eq!(g.dependent_indices(0), [1, 3]);
+}
+
+#[test]
+fn dependents_are_listed_once() {
+    let g = Graph::new([r("aaa1"), r("bbb2").parent("aaa1").depends_on(["aaa1"])]);
+    assert_eq!(g.dependent_indices(0), [1]);
+}
+
+#[test]
+fn closure_of_a_set_includes_depends_on() {
+    let g = with_dependency();
+    assert_eq!(g.closure([3]), [0, 1, 3]);
+    assert_eq!(g.closure([2, 3]), [0, 1, 2, 3]);
+    assert_eq!(g.closure([0]), [0]);
+    assert!(g.closure([]).is_empty());
+    let g = diamond();
+    assert_eq!(g.closure([1, 2]), [0, 1, 2]);
+    assert_eq!(g.closure([3]), [0, 1, 2, 3]);
+}
+
+#[test]
+fn heads_of_a_subset() {
+    let g = diamond();
+    assert_eq!(g.heads_of(|i| i <= 2), [1, 2]);
+    assert_eq!(g.heads_of(|i| i < 4), [3]);
+    assert_eq!(g.heads_of(|i| i == 0), [0]);
+    assert!(g.heads_of(|_| false).is_empty());
+    // depends_on does not merge heads: eee5 depends on bbb2, which stays a head.
+    let g = with_dependency();
+    assert_eq!(g.heads_of(|i| [0, 1, 3].contains(&i)), [1, 3]);
+}
+
+#[test]
+fn depths_count_the_longest_chain_below() {
+    assert_eq!(linear().depths(), [0, 1, 2]);
+    assert_eq!(diamond().depths(), [0, 1, 1, 2]);
+    // eee5 sits on aaa1 but depends on bbb2: it is one above bbb2.
+    assert_eq!(with_dependency().depths(), [0, 1, 2, 2, 3]);
+    let g = Graph::new([
+        r("ccc3").parent("bbb2"),
+        r("bbb2").parent("aaa1"),
+        r("aaa1"),
+    ]);
+    assert_eq!(g.depths(), [2, 1, 0]);
+}
+
+#[test]
+fn depths_on_a_cycle_do_not_loop() {
+    let g = Graph::new([
+        r("aaa1"),
+        r("bbb2").parents(["aaa1", "ccc3"]),
+        r("ccc3").parent("bbb2"),
+    ]);
+    assert_eq!(g.depths().len(), 3);
+}
+
 #[test]
 fn path_from_base() {
     let g = linear();

@@ -534,7 +534,7 @@ fn execute(
         }
         Command::Branches => {
             for m in migrations.iter() {
-                let children = children(migrations, m);
+                let children = migrations.children(m);
                 if children.len() > 1 {
                     println!("{} (branchpoint) {}", m.revision, printable(m.message));
                     for c in children {
@@ -870,13 +870,6 @@ fn describe(migrations: &Migrations, heads: &[String]) -> String {
     )
 }
 
-fn children(migrations: &Migrations, m: &Migration) -> Vec<&'static Migration> {
-    migrations
-        .iter()
-        .filter(|c| c.down_revisions.contains(&m.revision))
-        .collect()
-}
-
 /// The migration's file, relative to the crate (`versions/...rs`) when it can be.
 fn display_file(migrations: &Migrations, m: &Migration) -> String {
     let dir = Path::new(migrations.dir());
@@ -889,7 +882,7 @@ fn display_file(migrations: &Migrations, m: &Migration) -> String {
 /// `a0b1c2d3e4f5 (head) merge display_name and orders index`.
 fn line(migrations: &Migrations, m: &Migration, out: &Output, verbose: bool) -> String {
     let mut s = out.paint("1", m.revision);
-    if children(migrations, m).is_empty() {
+    if migrations.children(m).is_empty() {
         s.push_str(" (head)");
     }
     if !m.message.is_empty() {
@@ -904,13 +897,9 @@ fn line(migrations: &Migrations, m: &Migration, out: &Output, verbose: bool) -> 
 
 /// Alembic's history line: `parents -> rev (head) (mergepoint), message`.
 fn history_line(migrations: &Migrations, m: &Migration, out: &Output) -> String {
-    let parents = if m.down_revisions.is_empty() {
-        "<base>".to_owned()
-    } else {
-        m.down_revisions.join(", ")
-    };
+    let parents = migrations.parent_list(m);
     let mut s = format!("{parents} -> {}", out.paint("1", m.revision));
-    let children = children(migrations, m);
+    let children = migrations.children(m);
     if children.is_empty() {
         s.push_str(" (head)");
     }
@@ -930,13 +919,8 @@ fn history_line(migrations: &Migrations, m: &Migration, out: &Output) -> String 
 fn show(migrations: &Migrations, m: &Migration) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Revision: {}", m.revision);
-    let parents = if m.down_revisions.is_empty() {
-        "<base>".to_owned()
-    } else {
-        m.down_revisions.join(", ")
-    };
-    let _ = writeln!(s, "Parent: {parents}");
-    let kids: Vec<&str> = children(migrations, m).iter().map(|c| c.revision).collect();
+    let _ = writeln!(s, "Parent: {}", migrations.parent_list(m));
+    let kids: Vec<&str> = migrations.children(m).iter().map(|c| c.revision).collect();
     if !kids.is_empty() {
         let _ = writeln!(s, "Children: {}", kids.join(", "));
     }
@@ -947,8 +931,13 @@ fn show(migrations: &Migrations, m: &Migration) -> String {
             printable(&m.branch_labels.join(", "))
         );
     }
-    if !m.depends_on.is_empty() {
-        let _ = writeln!(s, "Depends on: {}", m.depends_on.join(", "));
+    let deps: Vec<&str> = migrations
+        .dependencies(m)
+        .iter()
+        .map(|d| d.revision)
+        .collect();
+    if !deps.is_empty() {
+        let _ = writeln!(s, "Depends on: {}", deps.join(", "));
     }
     let _ = writeln!(s, "File: {}", display_file(migrations, m));
     let _ = writeln!(s, "Message: {}", printable(m.message));

@@ -198,20 +198,9 @@ impl<DB: HarnessBackend> DieselMigration<DB> for Rendered<DB> {
 impl Migrations {
     /// Each migration's diesel version, `<depth>_<revision>`, in topological order.
     pub fn diesel_versions(&self) -> Vec<String> {
-        let mut depth: std::collections::HashMap<&str, usize> = Default::default();
         self.iter()
-            .map(|m| {
-                let d = m
-                    .down_revisions
-                    .iter()
-                    .chain(m.depends_on)
-                    .filter_map(|p| depth.get(p))
-                    .map(|d| d + 1)
-                    .max()
-                    .unwrap_or(0);
-                depth.insert(m.revision, d);
-                format!("{d:04}_{}", m.revision)
-            })
+            .zip(self.graph().depths())
+            .map(|(m, d)| format!("{d:04}_{}", m.revision))
             .collect()
     }
 

@@ -4,6 +4,15 @@
 //! [`Migrations`] set is built by `embed_migrations!`, which has already checked the
 //! revision graph at compile time and lists the migrations in topological order
 //! (every migration after all of its parents).
+//!
+//! The revision graph of a set is [`migrate_core::Graph`], built once per set, on first
+//! use, from [`Migration::to_revision`]: the one place where a migration becomes a graph
+//! node. Heads, children, closures and planning order are all asked of that graph.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use migrate_core::Graph;
 
 use crate::op::Op;
 
@@ -127,7 +136,8 @@ impl Migration {
         self.down_revisions.is_empty()
     }
 
-    /// This migration as a node of a [`migrate_core::Graph`].
+    /// This migration as a node of a [`migrate_core::Graph`]: the only reader of
+    /// `down_revisions` and `depends_on` for the graph.
     pub fn to_revision(&self) -> migrate_core::Revision {
         migrate_core::Revision {
             id: self.revision.to_owned(),
@@ -146,11 +156,23 @@ impl Migration {
 /// The macro has already rejected missing parents, duplicate ids, cycles, several roots and
 /// unmerged heads, so a `Migrations` value always describes one valid revision graph.
 /// Migrations are stored in topological order (parents first).
+///
+/// Its revision graph is built on first use and kept: index `i` of the graph is the
+/// migration at position `i` of [`Migrations::as_slice`].
 #[derive(Debug, Clone, Copy)]
 pub struct Migrations {
     migrations: &'static [Migration],
     dir: &'static str,
 }
+
+/// The graph of every set of migrations used so far in this process, keyed by the address
+/// and length of its `'static` slice (which never moves, changes or goes away, so one key
+/// always means the same migrations).
+///
+/// Kept here rather than in [`Migrations`] so that a set stays `Copy` (diesel's
+/// `MigrationSource` takes it by value: `conn.run_pending_migrations(MIGRATIONS)`) and is
+/// still made by a `const fn` (`embed_migrations!` makes a `static`).
+static GRAPHS: Mutex<BTreeMap<(usize, usize), &'static Graph>> = Mutex::new(BTreeMap::new());
 
 impl Migrations {
     /// Builds a set from migrations already in topological order. Used by `embed_migrations!`.
@@ -186,14 +208,81 @@ impl Migrations {
 
     /// The migration with exactly this revision id.
     pub fn get(&self, revision: &str) -> Option<&'static Migration> {
-        self.migrations.iter().find(|m| m.revision == revision)
+        self.graph().index(revision).map(|i| &self.migrations[i])
     }
 
     /// The revision graph, for planning: heads, bases, paths between revisions, unique
     /// prefixes, branch labels. `embed_migrations!` has checked it at compile time, so
-    /// [`migrate_core::Graph::check`] finds nothing on it.
-    pub fn graph(&self) -> migrate_core::Graph {
-        migrate_core::Graph::new(self.migrations.iter().map(Migration::to_revision))
+    /// [`migrate_core::Graph::check`] finds nothing on it. Built on the first call, then
+    /// kept; its indices are positions in [`Migrations::as_slice`].
+    pub fn graph(&self) -> &'static Graph {
+        let key = (self.migrations.as_ptr() as usize, self.migrations.len());
+        let mut graphs = GRAPHS.lock().unwrap_or_else(PoisonError::into_inner);
+        graphs.entry(key).or_insert_with(|| {
+            Box::leak(Box::new(Graph::new(
+                self.migrations.iter().map(Migration::to_revision),
+            )))
+        })
+    }
+
+    /// The migrations at these graph indices.
+    pub(crate) fn at_indices(
+        &self,
+        indices: impl IntoIterator<Item = usize>,
+    ) -> impl Iterator<Item = &'static Migration> {
+        let all = self.migrations;
+        indices.into_iter().map(move |i| &all[i])
+    }
+
+    /// The graph index of `m`, which must belong to this set.
+    fn index_of(&self, m: &Migration) -> usize {
+        self.graph()
+            .index(m.revision)
+            .expect("a migration of this set is in its graph")
+    }
+
+    /// The parents of `m` (its `down_revision`), in the order declared.
+    pub(crate) fn parents(&self, m: &Migration) -> Vec<&'static Migration> {
+        self.at_indices(
+            self.graph()
+                .parent_indices(self.index_of(m))
+                .iter()
+                .copied(),
+        )
+        .collect()
+    }
+
+    /// `a, b` for the parents of `m`, `<base>` for the root (history lines, SQL comments).
+    pub(crate) fn parent_list(&self, m: &Migration) -> String {
+        let parents: Vec<&str> = self.parents(m).iter().map(|p| p.revision).collect();
+        if parents.is_empty() {
+            "<base>".to_owned()
+        } else {
+            parents.join(", ")
+        }
+    }
+
+    /// The migrations that `m` depends on without being their child (`depends_on`).
+    pub(crate) fn dependencies(&self, m: &Migration) -> Vec<&'static Migration> {
+        self.at_indices(self.graph().dep_indices(self.index_of(m)).iter().copied())
+            .collect()
+    }
+
+    /// The migrations whose `down_revision` names `m`, parents before children.
+    pub(crate) fn children(&self, m: &Migration) -> Vec<&'static Migration> {
+        self.at_indices(self.graph().child_indices(self.index_of(m)).iter().copied())
+            .collect()
+    }
+
+    /// The migrations that name `m` as a parent or in `depends_on`.
+    pub(crate) fn dependents(&self, m: &Migration) -> Vec<&'static Migration> {
+        self.at_indices(
+            self.graph()
+                .dependent_indices(self.index_of(m))
+                .iter()
+                .copied(),
+        )
+        .collect()
     }
 
     /// Upgrades the database at `url` to head: the one call for a service's `main`.
@@ -219,15 +308,7 @@ impl Migrations {
 
     /// Revisions that no other migration names as a parent.
     pub fn heads(&self) -> Vec<&'static Migration> {
-        self.migrations
-            .iter()
-            .filter(|m| {
-                !self
-                    .migrations
-                    .iter()
-                    .any(|c| c.down_revisions.contains(&m.revision))
-            })
-            .collect()
+        self.at_indices(self.graph().head_indices()).collect()
     }
 }
 
@@ -266,5 +347,41 @@ mod tests {
         assert_eq!(path, ["bbbb0002", "cccc0003"]);
         assert_eq!(graph.resolve_prefix("bbbb").unwrap().line, 3);
         assert_eq!(set.heads()[0].revision, "cccc0003");
+    }
+
+    static FORK: [Migration; 4] = [
+        migration("aaaa0001", &[]),
+        migration("bbbb0002", &["aaaa0001"]),
+        migration("cccc0003", &["aaaa0001"]),
+        migration("dddd0004", &["bbbb0002", "cccc0003"]),
+    ];
+
+    #[test]
+    fn the_graph_is_built_once_per_set() {
+        let set = Migrations::__from_sorted(&FORK, "/versions");
+        let copy = set;
+        assert!(std::ptr::eq(set.graph(), copy.graph()));
+        assert!(!std::ptr::eq(
+            set.graph(),
+            Migrations::__from_sorted(&SET, "").graph()
+        ));
+        // A prefix of the same slice is another set, with its own graph.
+        let prefix = Migrations::__from_sorted(&FORK[..3], "/versions");
+        let heads: Vec<&str> = prefix.heads().iter().map(|m| m.revision).collect();
+        assert_eq!(heads, ["bbbb0002", "cccc0003"]);
+        assert_eq!(set.heads()[0].revision, "dddd0004");
+    }
+
+    #[test]
+    fn neighbours_come_from_the_graph() {
+        let set = Migrations::__from_sorted(&FORK, "/versions");
+        let ids = |ms: Vec<&Migration>| ms.iter().map(|m| m.revision).collect::<Vec<_>>();
+        let root = set.get("aaaa0001").unwrap();
+        let merge = set.get("dddd0004").unwrap();
+        assert_eq!(ids(set.children(root)), ["bbbb0002", "cccc0003"]);
+        assert_eq!(ids(set.parents(merge)), ["bbbb0002", "cccc0003"]);
+        assert_eq!(set.parent_list(merge), "bbbb0002, cccc0003");
+        assert_eq!(set.parent_list(root), "<base>");
+        assert!(set.get("eeee0005").is_none());
     }
 }

@@ -1295,21 +1295,19 @@ impl<'m> Engine<'m> {
     ) -> Vec<String> {
         let d = self.dialect();
         let table = &self.config.version_table;
+        let parents = self.migrations.parents(m).into_iter();
         let (remove, add): (Vec<&str>, Vec<&str>) = match direction {
-            Direction::Upgrade => (m.down_revisions.to_vec(), vec![m.revision]),
+            Direction::Upgrade => (parents.map(|p| p.revision).collect(), vec![m.revision]),
             Direction::Downgrade => {
-                let still_used = |p: &str| {
-                    self.migrations.iter().any(|r| {
-                        r.revision != m.revision
-                            && applied.contains(r.revision)
-                            && (r.down_revisions.contains(&p) || r.depends_on.contains(&p))
-                    })
+                let still_used = |p: &Migration| {
+                    self.migrations
+                        .dependents(p)
+                        .iter()
+                        .any(|r| r.revision != m.revision && applied.contains(r.revision))
                 };
-                let add = m
-                    .down_revisions
-                    .iter()
-                    .copied()
+                let add = parents
                     .filter(|p| !still_used(p))
+                    .map(|p| p.revision)
                     .collect();
                 (vec![m.revision], add)
             }

@@ -118,11 +118,7 @@ pub fn offline_sql(
     let mut applied = from_set;
     for step in &steps {
         let m = step.migration;
-        let parents = if m.down_revisions.is_empty() {
-            "<base>".to_owned()
-        } else {
-            m.down_revisions.join(", ")
-        };
+        let parents = migrations.parent_list(m);
         let header = match direction {
             Direction::Upgrade => {
                 format!("Running upgrade {parents} -> {}: {}", m.revision, m.message)

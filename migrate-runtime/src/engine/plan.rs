@@ -4,7 +4,7 @@
 //! offline SQL ([`crate::offline`]) plans against the revisions named on the command line.
 //! Every step is rendered here, before anything runs.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use migrate_core::target::{Anchor, Target};
 
@@ -77,10 +77,11 @@ impl Migrations {
             }
             roots.push(m);
         }
+        let graph = self.graph();
         for r in &roots {
             if let Some(below) = roots
                 .iter()
-                .find(|o| o.revision != r.revision && self.closure([**o]).contains(r.revision))
+                .find(|o| graph.is_ancestor(r.revision, o.revision))
             {
                 return Err(EngineError::InconsistentVersions(format!(
                     "revision {} is listed with {}, which builds on it",
@@ -91,35 +92,24 @@ impl Migrations {
         Ok(self.closure(roots))
     }
 
-    /// The given migrations and all of their ancestors (parents and `depends_on`).
+    /// The given migrations and all of their ancestors (parents and `depends_on`), as
+    /// [`migrate_core::Graph::closure`] computes them.
     pub(crate) fn closure(&self, roots: impl IntoIterator<Item = &'static Migration>) -> RevSet {
-        let by_id: HashMap<&str, &'static Migration> =
-            self.iter().map(|m| (m.revision, m)).collect();
-        let mut set = BTreeSet::new();
-        let mut stack: Vec<&'static Migration> = roots.into_iter().collect();
-        while let Some(m) = stack.pop() {
-            if set.insert(m.revision) {
-                stack.extend(
-                    m.down_revisions
-                        .iter()
-                        .chain(m.depends_on)
-                        .filter_map(|p| by_id.get(p).copied()),
-                );
-            }
-        }
-        set
+        let graph = self.graph();
+        let start: Vec<usize> = roots
+            .into_iter()
+            .filter_map(|m| graph.index(m.revision))
+            .collect();
+        self.at_indices(graph.closure(start))
+            .map(|m| m.revision)
+            .collect()
     }
 
     /// The revisions of `set` that no other revision of `set` names as a parent: what the
-    /// version table holds when exactly `set` is applied.
+    /// version table holds when exactly `set` is applied ([`migrate_core::Graph::heads_of`]).
     pub(crate) fn heads_of(&self, set: &RevSet) -> Vec<&'static str> {
-        let parents: HashSet<&str> = self
-            .iter()
-            .filter(|m| set.contains(m.revision))
-            .flat_map(|m| m.down_revisions.iter().copied())
-            .collect();
-        self.iter()
-            .filter(|m| set.contains(m.revision) && !parents.contains(m.revision))
+        let all = self.as_slice();
+        self.at_indices(self.graph().heads_of(|i| set.contains(all[i].revision)))
             .map(|m| m.revision)
             .collect()
     }
@@ -188,9 +178,10 @@ impl Migrations {
                             },
                         )
                     })?;
+                let graph = self.graph();
                 let heads = self.heads().into_iter().filter(|h| {
                     h.revision == labelled.revision
-                        || self.closure([*h]).contains(labelled.revision)
+                        || graph.is_ancestor(labelled.revision, h.revision)
                 });
                 self.closure(heads)
             }
