@@ -156,7 +156,7 @@ pub(crate) fn render_each(
     before: &Schema,
     ops: &[Op],
     out: &mut Vec<Statement>,
-    render_op: fn(&Schema, &Schema, &Op, &mut Vec<Statement>) -> Result<(), String>,
+    render_op: fn(&Schema, &Schema, &Op, &mut Vec<Statement>) -> Result<(), Unsupported>,
 ) -> Result<(), RenderError> {
     let mut state = before.clone();
     for op in ops {
@@ -165,7 +165,7 @@ pub(crate) fn render_each(
         render_op(&state, &after, op, out).map_err(|reason| RenderError::Unsupported {
             op: op.describe(),
             dialect,
-            reason,
+            reason: reason.0,
         })?;
         state = after;
     }
@@ -398,6 +398,12 @@ pub enum RenderError {
     },
 }
 
+/// Why a dialect cannot render an op, and what to do instead: the renderers' error, made a
+/// [`RenderError::Unsupported`] naming the op and the dialect by [`render`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unsupported(pub String);
+
 /// Renders the ops of one migration for `dialect`, starting from the schema `before` them.
 ///
 /// On SQLite, consecutive changes to one table that need a table rebuild share a single
@@ -441,14 +447,14 @@ pub(crate) fn default_clause(d: Dialect, c: &Column) -> String {
 }
 
 /// `CONSTRAINT "fk" FOREIGN KEY (..) REFERENCES "t" (..) [ON DELETE ..] [ON UPDATE ..]`.
-pub(crate) fn foreign_key_clause(d: Dialect, fk: &ForeignKey) -> Result<String, String> {
+pub(crate) fn foreign_key_clause(d: Dialect, fk: &ForeignKey) -> Result<String, Unsupported> {
     if d == Dialect::Mysql
         && [fk.on_delete, fk.on_update].contains(&crate::table::FkAction::SetDefault)
     {
-        return Err(
+        return Err(Unsupported(
             "MySQL's InnoDB rejects ON DELETE/UPDATE SET DEFAULT: use SET NULL, CASCADE or RESTRICT"
                 .into(),
-        );
+        ));
     }
     let mut s = format!(
         "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
@@ -474,7 +480,7 @@ pub(crate) fn constraint_clauses(
     d: Dialect,
     t: &Table,
     skip_pk: bool,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, Unsupported> {
     let mut out = Vec::new();
     if let (Some(pk), false) = (&t.primary_key, skip_pk) {
         out.push(match d {
@@ -516,7 +522,7 @@ pub(crate) fn create_table_sql(d: Dialect, name: &str, parts: &[String], suffix:
 }
 
 /// `CREATE [UNIQUE] INDEX ... ON ... (...) [WHERE ...]`.
-pub(crate) fn create_index_sql(d: Dialect, table: &str, i: &Index) -> Result<String, String> {
+pub(crate) fn create_index_sql(d: Dialect, table: &str, i: &Index) -> Result<String, Unsupported> {
     let mut s = format!(
         "CREATE {}INDEX {} ON {} ({})",
         if i.unique { "UNIQUE " } else { "" },
@@ -526,10 +532,10 @@ pub(crate) fn create_index_sql(d: Dialect, table: &str, i: &Index) -> Result<Str
     );
     if let Some(w) = &i.where_clause {
         if d == Dialect::Mysql {
-            return Err(format!(
+            return Err(Unsupported(format!(
                 "MySQL has no partial indexes (index \"{}\" has WHERE {w}): drop the WHERE clause for MySQL or use a generated column",
                 i.name
-            ));
+            )));
         }
         s.push_str(" WHERE ");
         s.push_str(w);
@@ -616,7 +622,11 @@ pub(crate) fn alter_table(d: Dialect, table: &str, rest: String) -> Statement {
 
 /// Renders the ops whose SQL is the same in every dialect (`drop_table`, `create_index`,
 /// `execute`, `bulk_insert`). Returns `false`, having written nothing, for any other op.
-pub(crate) fn render_shared(d: Dialect, op: &Op, out: &mut Vec<Statement>) -> Result<bool, String> {
+pub(crate) fn render_shared(
+    d: Dialect,
+    op: &Op,
+    out: &mut Vec<Statement>,
+) -> Result<bool, Unsupported> {
     match op {
         Op::DropTable { table } => {
             out.push(Statement::Execute(format!("DROP TABLE {}", d.quote(table))))
@@ -648,7 +658,7 @@ pub(crate) fn render_shared(d: Dialect, op: &Op, out: &mut Vec<Statement>) -> Re
 
 /// `ALTER TABLE ... ADD CONSTRAINT` for a unique, foreign key or check op (PostgreSQL and
 /// MySQL; SQLite adds constraints by rebuilding the table).
-pub(crate) fn add_constraint(d: Dialect, op: &Op) -> Result<Statement, String> {
+pub(crate) fn add_constraint(d: Dialect, op: &Op) -> Result<Statement, Unsupported> {
     let (table, rest) = match op {
         Op::CreateUnique { table, unique } => (
             table,
@@ -676,10 +686,10 @@ pub(crate) fn add_constraint(d: Dialect, op: &Op) -> Result<Statement, String> {
 }
 
 /// The SQL of an `execute` op for `d`, or why there is none.
-pub(crate) fn execute_sql(d: Dialect, e: &crate::op::Execute) -> Result<String, String> {
+pub(crate) fn execute_sql(d: Dialect, e: &crate::op::Execute) -> Result<String, Unsupported> {
     e.sql.for_dialect(d).map(str::to_owned).ok_or_else(|| {
-        format!(
+        Unsupported(format!(
             "this execute step has SQL only for other dialects: add one with Sql::on(Dialect::{d:?}, ..)"
-        )
+        ))
     })
 }

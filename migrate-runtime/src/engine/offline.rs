@@ -32,7 +32,7 @@ use crate::dialect::{catalog, render, Dialect, Statement};
 use crate::engine::{checksum, Config, Direction, EngineError};
 use crate::migration::Migrations;
 use crate::op::Op;
-use crate::plan::{parse_target, RevSet};
+use crate::plan::{parse_target, RevSet, Step};
 use crate::schema::Schema;
 use crate::text::sql_comment;
 
@@ -46,6 +46,70 @@ pub fn offline_sql(
     direction: Direction,
     range: &str,
 ) -> Result<String, EngineError> {
+    let (from, to, from_set, steps) = plan(migrations, dialect, direction, range)?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        sql_comment(&format!(
+            "{} {from} -> {to} ({dialect}), generated offline",
+            direction.name()
+        ))
+    );
+    let backend = dialect.backend();
+    for statement in backend.script_preamble() {
+        // MySQL: the literals below double `'` and escape `\`: they mean that only without
+        // NO_BACKSLASH_ESCAPES and ANSI_QUOTES, whatever the client's session has.
+        let _ = writeln!(
+            out,
+            "{}\n{statement};",
+            sql_comment(
+                "string literals below need the SQL mode without NO_BACKSLASH_ESCAPES and ANSI_QUOTES"
+            ),
+        );
+    }
+    let transactional = backend.transactional_ddl();
+    if transactional {
+        let _ = writeln!(out, "{};", backend.begin());
+    }
+    if from_set.is_empty() && direction == Direction::Upgrade {
+        out.push('\n');
+        let tables = [config.version_table_def(), config.history_table_def()];
+        let ops: Vec<Op> = tables.into_iter().map(Op::CreateTable).collect();
+        let statements =
+            render(dialect, &Schema::new(), &ops).expect("the engine's own tables always render");
+        write_statements(&mut out, &statements);
+    }
+    let mut applied = from_set;
+    for step in &steps {
+        write_step(
+            &mut out,
+            migrations,
+            dialect,
+            config,
+            direction,
+            step,
+            &mut applied,
+        );
+    }
+    if let Some(checks) = backend.script_checks().filter(|_| !steps.is_empty()) {
+        // The engine compares these before and after each migration (`crate::fk_check`).
+        let _ = writeln!(out, "\n{checks}");
+    }
+    if transactional {
+        let _ = writeln!(out, "\n{};", catalog::end(true));
+    }
+    Ok(out)
+}
+
+/// The range `FROM:TO` (or `TO` from base, upgrading) and its steps, checked: a downgrade
+/// only goes back, and a Rust data step cannot be printed.
+fn plan(
+    migrations: &Migrations,
+    dialect: Dialect,
+    direction: Direction,
+    range: &str,
+) -> Result<(String, String, RevSet, Vec<Step>), EngineError> {
     let (from, to) = match range.split_once(':') {
         Some((from, to)) => (from, to),
         None if direction == Direction::Upgrade => ("base", range),
@@ -82,99 +146,69 @@ pub fn offline_sql(
         }
     }
 
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        sql_comment(&format!(
-            "{} {from} -> {to} ({dialect}), generated offline",
-            direction.name()
-        ))
-    );
-    let backend = dialect.backend();
-    for statement in backend.script_preamble() {
-        // MySQL: the literals below double `'` and escape `\`: they mean that only without
-        // NO_BACKSLASH_ESCAPES and ANSI_QUOTES, whatever the client's session has.
+    Ok((from.to_owned(), to.to_owned(), from_set, steps))
+}
+
+/// One migration's statements under a comment naming it, then its bookkeeping: the version
+/// table's heads moved and its history row. `applied` is updated.
+fn write_step(
+    out: &mut String,
+    migrations: &Migrations,
+    dialect: Dialect,
+    config: &Config,
+    direction: Direction,
+    step: &Step,
+    applied: &mut RevSet,
+) {
+    let m = step.migration;
+    let parents = migrations.parent_list(m);
+    let header = match direction {
+        Direction::Upgrade => {
+            format!("Running upgrade {parents} -> {}: {}", m.revision, m.message)
+        }
+        Direction::Downgrade => {
+            format!(
+                "Running downgrade {} -> {parents}: {}",
+                m.revision, m.message
+            )
+        }
+    };
+    let _ = writeln!(out, "\n{}", sql_comment(&header));
+    write_statements(out, &step.statements);
+    let old_heads = migrations.heads_of(applied);
+    match direction {
+        Direction::Upgrade => applied.insert(m.revision),
+        Direction::Downgrade => applied.remove(m.revision),
+    };
+    let new_heads = migrations.heads_of(applied);
+    let table = &config.version_table;
+    for gone in old_heads.iter().filter(|h| !new_heads.contains(h)) {
         let _ = writeln!(
             out,
-            "{}\n{statement};",
-            sql_comment(
-                "string literals below need the SQL mode without NO_BACKSLASH_ESCAPES and ANSI_QUOTES"
-            ),
+            "{};",
+            catalog::delete_eq(dialect, table, "revision", gone)
         );
     }
-    let transactional = backend.transactional_ddl();
-    if transactional {
-        let _ = writeln!(out, "{};", backend.begin());
-    }
-    if from_set.is_empty() && direction == Direction::Upgrade {
-        out.push('\n');
-        let tables = [config.version_table_def(), config.history_table_def()];
-        let ops: Vec<Op> = tables.into_iter().map(Op::CreateTable).collect();
-        let statements =
-            render(dialect, &Schema::new(), &ops).expect("the engine's own tables always render");
-        write_statements(&mut out, &statements);
-    }
-    let mut applied = from_set;
-    for step in &steps {
-        let m = step.migration;
-        let parents = migrations.parent_list(m);
-        let header = match direction {
-            Direction::Upgrade => {
-                format!("Running upgrade {parents} -> {}: {}", m.revision, m.message)
-            }
-            Direction::Downgrade => {
-                format!(
-                    "Running downgrade {} -> {parents}: {}",
-                    m.revision, m.message
-                )
-            }
-        };
-        let _ = writeln!(out, "\n{}", sql_comment(&header));
-        write_statements(&mut out, &step.statements);
-        let old_heads = migrations.heads_of(&applied);
-        match direction {
-            Direction::Upgrade => applied.insert(m.revision),
-            Direction::Downgrade => applied.remove(m.revision),
-        };
-        let new_heads = migrations.heads_of(&applied);
-        let table = &config.version_table;
-        for gone in old_heads.iter().filter(|h| !new_heads.contains(h)) {
-            let _ = writeln!(
-                out,
-                "{};",
-                catalog::delete_eq(dialect, table, "revision", gone)
-            );
-        }
-        for new in new_heads.iter().filter(|h| !old_heads.contains(h)) {
-            let row = vec![Value::from(*new)];
-            let _ = writeln!(
-                out,
-                "{};",
-                catalog::insert_row(dialect, table, &["revision"], row)
-            );
-        }
-        let history = catalog::insert_row(
-            dialect,
-            &config.history_table,
-            &["revision", "direction", "checksum", "duration_ms"],
-            vec![
-                Value::from(m.revision),
-                Value::from(direction.name()),
-                Value::from(checksum(&(m.upgrade)())),
-                Value::Int(0),
-            ],
+    for new in new_heads.iter().filter(|h| !old_heads.contains(h)) {
+        let row = vec![Value::from(*new)];
+        let _ = writeln!(
+            out,
+            "{};",
+            catalog::insert_row(dialect, table, &["revision"], row)
         );
-        let _ = writeln!(out, "{history};");
     }
-    if let Some(checks) = backend.script_checks().filter(|_| !steps.is_empty()) {
-        // The engine compares these before and after each migration (`crate::fk_check`).
-        let _ = writeln!(out, "\n{checks}");
-    }
-    if transactional {
-        let _ = writeln!(out, "\n{};", catalog::end(true));
-    }
-    Ok(out)
+    let history = catalog::insert_row(
+        dialect,
+        &config.history_table,
+        &["revision", "direction", "checksum", "duration_ms"],
+        vec![
+            Value::from(m.revision),
+            Value::from(direction.name()),
+            Value::from(checksum(&(m.upgrade)())),
+            Value::Int(0),
+        ],
+    );
+    let _ = writeln!(out, "{history};");
 }
 
 fn write_statements(out: &mut String, statements: &[Statement]) {

@@ -151,9 +151,10 @@ impl Engine<'_> {
                 ))
             }
             None if mark.failed || mark.done == total => mark.done,
-            None => self
-                .resume_point(&step, &before, mark.done)?
-                .map_err(refuse)?,
+            None => match self.resume_point(&step, &before, mark.done)? {
+                Resume::At(n) => n,
+                Resume::Unknown(reason) => return Err(refuse(reason)),
+            },
         };
         self.notify(Event::Started {
             migration: m,
@@ -180,13 +181,13 @@ impl Engine<'_> {
     /// Where to resume a migration whose journal records `done` statements, the next one
     /// having been cut off: a data statement committed with its journal entry, so it did
     /// not run; a schema statement ran exactly when the live schema is the one replayed
-    /// after it. `Ok(Err(reason))` when that cannot be known.
+    /// after it. [`Resume::Unknown`] when that cannot be known.
     fn resume_point(
         &mut self,
         step: &Step,
         before: &Schema,
         done: usize,
-    ) -> Result<Result<usize, String>, EngineError> {
+    ) -> Result<Resume, EngineError> {
         let kinds = step.kinds.as_deref().unwrap_or_default();
         let which = || {
             format!(
@@ -196,9 +197,9 @@ impl Engine<'_> {
             )
         };
         let op = match kinds.get(done) {
-            Some(journal::Kind::Data) | None => return Ok(Ok(done)),
+            Some(journal::Kind::Data) | None => return Ok(Resume::At(done)),
             Some(journal::Kind::Opaque) => {
-                return Ok(Err(format!(
+                return Ok(Resume::Unknown(format!(
                     "{} was cut off: it is raw SQL that commits by itself, and whether it ran does not show in the schema",
                     which()
                 )))
@@ -232,14 +233,22 @@ impl Engine<'_> {
         let not_run = of_op.first() == Some(&done) && is(&state_before);
         let ran = of_op.last() == Some(&done) && is(&state_after);
         Ok(match (not_run, ran) {
-            (true, false) => Ok(done),
-            (false, true) => Ok(done + 1),
-            _ => Err(format!(
+            (true, false) => Resume::At(done),
+            (false, true) => Resume::At(done + 1),
+            _ => Resume::Unknown(format!(
                 "{} was cut off, and the schema read back is neither the one before it nor the one after it",
                 which()
             )),
         })
     }
+}
+
+/// Where a cut-off migration resumes.
+enum Resume {
+    /// After this many statements.
+    At(usize),
+    /// The journal cannot tell; why, naming the statement.
+    Unknown(String),
 }
 
 /// The in-progress mark of a journaled migration, as read back.

@@ -2,7 +2,7 @@
 
 use crate::backend::{
     add_constraint, alter_table, column, constraint_clauses, create_index_sql, create_table_sql,
-    default_clause, render_shared, table, Dialect, Statement,
+    default_clause, render_shared, table, Dialect, Statement, Unsupported,
 };
 use crate::column::{Column, Type};
 use crate::op::Op;
@@ -60,7 +60,7 @@ fn alter(t: &str, rest: String) -> Statement {
     alter_table(D, t, rest)
 }
 
-fn create_table(t: &Table, out: &mut Vec<Statement>) -> Result<(), String> {
+fn create_table(t: &Table, out: &mut Vec<Statement>) -> Result<(), Unsupported> {
     let mut parts: Vec<String> = t.columns.iter().map(column_def).collect();
     parts.extend(constraint_clauses(D, t, false)?);
     out.push(Statement::Execute(create_table_sql(D, &t.name, &parts, "")));
@@ -82,7 +82,7 @@ pub(crate) fn render_op(
     after: &Schema,
     op: &Op,
     out: &mut Vec<Statement>,
-) -> Result<(), String> {
+) -> Result<(), Unsupported> {
     if render_shared(D, op, out)? {
         return Ok(());
     }

@@ -5,7 +5,7 @@
 
 use crate::backend::{
     alter_table, column, constraint_clauses, create_index_sql, create_table_sql, default_clause,
-    render_shared, table, Dialect, RenderError, Statement,
+    render_shared, table, Dialect, RenderError, Statement, Unsupported,
 };
 use crate::column::{Column, DefaultValue, Type};
 use crate::op::Op;
@@ -69,14 +69,14 @@ fn column_def(t: &Table, c: &Column) -> String {
     s
 }
 
-fn create_table_named(t: &Table, name: &str) -> Result<String, String> {
+fn create_table_named(t: &Table, name: &str) -> Result<String, Unsupported> {
     let inline_pk = t.columns.iter().any(|c| c.autoincrement);
     let mut parts: Vec<String> = t.columns.iter().map(|c| column_def(t, c)).collect();
     parts.extend(constraint_clauses(D, t, inline_pk)?);
     Ok(create_table_sql(D, name, &parts, ""))
 }
 
-fn create_table(t: &Table, out: &mut Vec<Statement>) -> Result<(), String> {
+fn create_table(t: &Table, out: &mut Vec<Statement>) -> Result<(), Unsupported> {
     out.push(Statement::Execute(create_table_named(t, &t.name)?));
     for i in &t.indexes {
         out.push(Statement::Execute(create_index_sql(D, &t.name, i)?));
@@ -158,7 +158,7 @@ pub(crate) fn render(
                 RenderError::Unsupported {
                     op: ops[i].describe(),
                     dialect: D,
-                    reason,
+                    reason: reason.0,
                 }
             })?;
             state = probe;
@@ -171,7 +171,7 @@ pub(crate) fn render(
         render_op(&after, op, out).map_err(|reason| RenderError::Unsupported {
             op: op.describe(),
             dialect: D,
-            reason,
+            reason: reason.0,
         })?;
         state = after;
         i += 1;
@@ -188,7 +188,7 @@ fn rebuild(
     t: &str,
     ops: &[Op],
     out: &mut Vec<Statement>,
-) -> Result<(), String> {
+) -> Result<(), Unsupported> {
     let old = table(before, t);
     let new = table(after, t);
     // (current name, source column in the old table)
@@ -259,7 +259,7 @@ fn rebuild(
 }
 
 /// Renders one op that needs no rebuild.
-fn render_op(after: &Schema, op: &Op, out: &mut Vec<Statement>) -> Result<(), String> {
+fn render_op(after: &Schema, op: &Op, out: &mut Vec<Statement>) -> Result<(), Unsupported> {
     if render_shared(D, op, out)? {
         return Ok(());
     }
