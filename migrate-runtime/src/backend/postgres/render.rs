@@ -5,7 +5,7 @@ use crate::backend::{
     default_clause, render_shared, table, Dialect, Statement, Unsupported,
 };
 use crate::column::{Column, Type};
-use crate::op::Op;
+use crate::op::{AlterColumn, Op};
 use crate::schema::Schema;
 use crate::table::Table;
 
@@ -76,6 +76,99 @@ fn create_table(t: &Table, out: &mut Vec<Statement>) -> Result<(), Unsupported> 
     Ok(())
 }
 
+/// `ADD COLUMN`, with the column's own primary key, unique constraint and comment.
+fn add_column(after: &Schema, t: &str, c: &Column, out: &mut Vec<Statement>) {
+    let q = |i: &str| D.quote(i);
+    let ta = table(after, t);
+    let col = column(ta, &c.name);
+    out.push(alter(t, format!("ADD COLUMN {}", column_def(col))));
+    if c.primary_key {
+        let pk = ta.primary_key.as_ref().expect("added with the column");
+        out.push(alter(
+            t,
+            format!(
+                "ADD CONSTRAINT {} PRIMARY KEY ({})",
+                q(&pk.name),
+                q(&c.name)
+            ),
+        ));
+    }
+    if c.unique {
+        // The model keeps uniques sorted by name: find the column's own by its name.
+        let name = crate::naming::unique(t, &[c.name.as_str()]);
+        let u = ta
+            .uniques
+            .iter()
+            .find(|u| u.name == name)
+            .expect("added with the column");
+        out.push(alter(
+            t,
+            format!("ADD CONSTRAINT {} UNIQUE ({})", q(&u.name), q(&c.name)),
+        ));
+    }
+    if let Some(cm) = &col.comment {
+        out.push(comment_sql(t, Some(&c.name), Some(cm)));
+    }
+}
+
+/// `ALTER COLUMN`: rename, type (its default dropped and set again around it), nullability,
+/// default, comment.
+fn alter_column(
+    before: &Schema,
+    after: &Schema,
+    t: &str,
+    name: &str,
+    change: &AlterColumn,
+    out: &mut Vec<Statement>,
+) {
+    let q = |i: &str| D.quote(i);
+    let old = column(table(before, t), name);
+    let mut cur = name.to_owned();
+    if let Some(to) = change.rename.as_ref().filter(|to| *to != name) {
+        out.push(alter(t, format!("RENAME COLUMN {} TO {}", q(name), q(to))));
+        cur = to.clone();
+    }
+    let c = q(&cur);
+    // PostgreSQL converts a column's default along with its type, and fails when
+    // there is no implicit cast (text to an enum or to an integer), or keeps a
+    // default that still depends on the old type (an enum's label cast to text, so
+    // the enum cannot be dropped). Drop the default first and set it again after.
+    let retyped_default = change.ty.is_some() && old.default.is_some();
+    if retyped_default {
+        out.push(alter(t, format!("ALTER COLUMN {c} DROP DEFAULT")));
+    }
+    if let Some(ty) = &change.ty {
+        let via_text = matches!(ty, Type::Enum(_)) || matches!(old.ty, Type::Enum(_));
+        let cast = if via_text { "::text" } else { "" };
+        out.push(alter(
+            t,
+            format!(
+                "ALTER COLUMN {c} TYPE {} USING {c}{cast}::{}",
+                type_sql(ty),
+                type_sql(ty)
+            ),
+        ));
+    }
+    if let Some(n) = change.nullable {
+        let what = if n { "DROP NOT NULL" } else { "SET NOT NULL" };
+        out.push(alter(t, format!("ALTER COLUMN {c} {what}")));
+    }
+    if change.default.is_some() || retyped_default {
+        let new = column(table(after, t), &cur);
+        if new.default.is_some() {
+            out.push(alter(
+                t,
+                format!("ALTER COLUMN {c} SET{}", default_clause(D, new)),
+            ));
+        } else if !retyped_default {
+            out.push(alter(t, format!("ALTER COLUMN {c} DROP DEFAULT")));
+        }
+    }
+    if let Some(cm) = &change.comment {
+        out.push(comment_sql(t, Some(&cur), cm.as_deref()));
+    }
+}
+
 /// Renders one op; `before` and `after` are the schema around it.
 pub(crate) fn render_op(
     before: &Schema,
@@ -106,38 +199,7 @@ pub(crate) fn render_op(
         Op::AddColumn {
             table: t,
             column: c,
-        } => {
-            let ta = table(after, t);
-            let col = column(ta, &c.name);
-            out.push(alter(t, format!("ADD COLUMN {}", column_def(col))));
-            if c.primary_key {
-                let pk = ta.primary_key.as_ref().expect("added with the column");
-                out.push(alter(
-                    t,
-                    format!(
-                        "ADD CONSTRAINT {} PRIMARY KEY ({})",
-                        q(&pk.name),
-                        q(&c.name)
-                    ),
-                ));
-            }
-            if c.unique {
-                // The model keeps uniques sorted by name: find the column's own by its name.
-                let name = crate::naming::unique(t, &[c.name.as_str()]);
-                let u = ta
-                    .uniques
-                    .iter()
-                    .find(|u| u.name == name)
-                    .expect("added with the column");
-                out.push(alter(
-                    t,
-                    format!("ADD CONSTRAINT {} UNIQUE ({})", q(&u.name), q(&c.name)),
-                ));
-            }
-            if let Some(cm) = &col.comment {
-                out.push(comment_sql(t, Some(&c.name), Some(cm)));
-            }
-        }
+        } => add_column(after, t, c, out),
         Op::DropColumn { table, column } => {
             out.push(alter(table, format!("DROP COLUMN {}", q(column))))
         }
@@ -145,53 +207,7 @@ pub(crate) fn render_op(
             table: t,
             column: name,
             change,
-        } => {
-            let old = column(table(before, t), name);
-            let mut cur = name.clone();
-            if let Some(to) = change.rename.as_ref().filter(|to| *to != name) {
-                out.push(alter(t, format!("RENAME COLUMN {} TO {}", q(name), q(to))));
-                cur = to.clone();
-            }
-            let c = q(&cur);
-            // PostgreSQL converts a column's default along with its type, and fails when
-            // there is no implicit cast (text to an enum or to an integer), or keeps a
-            // default that still depends on the old type (an enum's label cast to text, so
-            // the enum cannot be dropped). Drop the default first and set it again after.
-            let retyped_default = change.ty.is_some() && old.default.is_some();
-            if retyped_default {
-                out.push(alter(t, format!("ALTER COLUMN {c} DROP DEFAULT")));
-            }
-            if let Some(ty) = &change.ty {
-                let via_text = matches!(ty, Type::Enum(_)) || matches!(old.ty, Type::Enum(_));
-                let cast = if via_text { "::text" } else { "" };
-                out.push(alter(
-                    t,
-                    format!(
-                        "ALTER COLUMN {c} TYPE {} USING {c}{cast}::{}",
-                        type_sql(ty),
-                        type_sql(ty)
-                    ),
-                ));
-            }
-            if let Some(n) = change.nullable {
-                let what = if n { "DROP NOT NULL" } else { "SET NOT NULL" };
-                out.push(alter(t, format!("ALTER COLUMN {c} {what}")));
-            }
-            if change.default.is_some() || retyped_default {
-                let new = column(table(after, t), &cur);
-                if new.default.is_some() {
-                    out.push(alter(
-                        t,
-                        format!("ALTER COLUMN {c} SET{}", default_clause(D, new)),
-                    ));
-                } else if !retyped_default {
-                    out.push(alter(t, format!("ALTER COLUMN {c} DROP DEFAULT")));
-                }
-            }
-            if let Some(cm) = &change.comment {
-                out.push(comment_sql(t, Some(&cur), cm.as_deref()));
-            }
-        }
+        } => alter_column(before, after, t, name, change, out),
         Op::DropIndex { name, .. } => {
             out.push(Statement::Execute(format!("DROP INDEX {}", q(name))))
         }
