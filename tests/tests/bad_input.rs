@@ -926,6 +926,14 @@ fn failing_migration(backend: Backend, per_migration: bool) {
                 "{}",
                 cur.text()
             );
+            // So does `check`.
+            let chk = chain_cli(&url, &broken, &["check"]);
+            assert_eq!(chk.code, 1, "{}", chk.text());
+            assert!(
+                chk.stderr.contains("was interrupted during its upgrade"),
+                "{}",
+                chk.text()
+            );
         } else {
             assert!(
                 line.contains("the failed migration was rolled back"),
