@@ -57,10 +57,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::column::{Column, DefaultValue, EnumType, Type, Value};
-use crate::introspect::sql::{normalize_expr, tokenize, Kind};
-use crate::introspect::{canonical_sql_default, parse_default, typed_default, RawDefault};
+use crate::column::{Column, EnumType, Type};
 use crate::op::{AlterColumn, Op};
+use crate::schema::defaults::canonical_default;
+use crate::schema::sql::{names_column, normalize_expr};
 use crate::schema::Schema;
 use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
@@ -328,46 +328,6 @@ impl DiffScope {
     }
 }
 
-/// A default in the form two defaults compare by: `None` for no default and for `NULL`; a
-/// value read by the column's type (`1` on a boolean column is `true`, `"5"` on an integer
-/// column is `5`, `1` on a numeric column is `1.0`); a SQL expression that is a literal
-/// read as that literal, any other normalized ([`canonical_sql_default`]).
-fn canonical_default(ty: &Type, d: Option<&DefaultValue>) -> Option<DefaultValue> {
-    let value = match d? {
-        DefaultValue::Value(v) => v.clone(),
-        DefaultValue::Sql(e) => {
-            let e = canonical_sql_default(e);
-            match parse_default(&e, false) {
-                RawDefault::Expr(e) => return Some(DefaultValue::Sql(normalize_expr(&e))),
-                raw => match typed_default(ty, raw)? {
-                    DefaultValue::Value(v) => v,
-                    DefaultValue::Sql(e) => return Some(DefaultValue::Sql(normalize_expr(&e))),
-                },
-            }
-        }
-    };
-    let v = match (ty, value) {
-        (_, Value::Null) => return None,
-        (Type::Boolean, Value::Int(0)) => Value::Bool(false),
-        (Type::Boolean, Value::Int(1)) => Value::Bool(true),
-        (t, Value::Bool(b)) if t.is_integer() => Value::Int(i64::from(b)),
-        (t, Value::Float(f)) if t.is_integer() && f.fract() == 0.0 => Value::Int(f as i64),
-        (t, Value::Text(s)) if t.is_integer() => {
-            s.trim().parse().map_or(Value::Text(s), Value::Int)
-        }
-        (Type::Float | Type::Double | Type::Numeric(..), Value::Int(i)) => Value::Float(i as f64),
-        (Type::Float | Type::Double | Type::Numeric(..), Value::Text(s)) => {
-            s.trim().parse().map_or(Value::Text(s), Value::Float)
-        }
-        (Type::Text | Type::Varchar(_) | Type::Char(_) | Type::Enum(_), Value::Int(i)) => {
-            Value::Text(i.to_string())
-        }
-        (Type::Binary, Value::Text(s)) => Value::Bytes(s.into_bytes()),
-        (_, v) => v,
-    };
-    Some(DefaultValue::Value(v))
-}
-
 /// The ops that turn `from` into `to`, as far as `scope` compares them (see the
 /// [module documentation](self) for the order). Empty when the views agree.
 pub fn diff(from: &Schema, to: &Schema, scope: &DiffScope) -> Vec<Op> {
@@ -557,18 +517,6 @@ fn plan_kind<T: Clone, V: PartialEq>(
     restored.retain(|r| !plan.create.iter().any(|c| name(c) == name(r)));
     plan.create.extend(restored);
     plan
-}
-
-/// Whether the SQL text `sql` names the column `column`.
-fn mentions(sql: &str, column: &str) -> bool {
-    let tokens = tokenize(sql, false);
-    tokens.iter().enumerate().any(|(i, t)| match t.kind {
-        Kind::Quoted => t.value == column,
-        Kind::Word => {
-            t.value.eq_ignore_ascii_case(column) && !tokens.get(i + 1).is_some_and(|n| n.is("("))
-        }
-        _ => false,
-    })
 }
 
 /// What happens to one table present on both sides.
@@ -791,12 +739,12 @@ impl<'a> Differ<'a> {
         // Indexes, unique constraints and checks.
         let to_has = |c: &String| to.get_column(c).is_some();
         let uses_gone = |cols: &[String]| cols.iter().any(|c| gone.contains(c));
-        let sql_uses_gone = |sql: &str| gone.iter().any(|c| mentions(sql, c));
+        let sql_uses_gone = |sql: &str| gone.iter().any(|c| names_column(sql, c));
         let sql_restorable = |sql: &str| {
             !from
                 .columns
                 .iter()
-                .any(|c| !to_has(&c.name) && mentions(sql, &c.name))
+                .any(|c| !to_has(&c.name) && names_column(sql, &c.name))
         };
         let forced = |n: &str| self.is_forced(table, n);
         let indexes = plan_kind(
@@ -1119,7 +1067,7 @@ impl<'a> Differ<'a> {
                                         .iter()
                                         .filter(|c| p.from.get_column(&c.name).is_none())
                                         .map(|c| &c.name);
-                                !p.gone.iter().chain(new).any(|c| mentions(w, c))
+                                !p.gone.iter().chain(new).any(|c| names_column(w, c))
                             })
                     });
             for unique in early_uniques {
@@ -1423,7 +1371,7 @@ fn sorted_by_name<T: Clone>(items: &[T], name: impl Fn(&T) -> &String) -> Vec<T>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::column::EnumType;
+    use crate::column::{DefaultValue, EnumType};
     use crate::naming;
     use crate::op;
     use proptest::prelude::*;

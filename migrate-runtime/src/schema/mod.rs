@@ -22,9 +22,12 @@
 //! );
 //! ```
 
+pub(crate) mod defaults;
 pub mod diff;
 pub mod inverse;
 pub mod naming;
+pub(crate) mod sql;
+pub(crate) mod stored;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -62,7 +65,7 @@ impl std::error::Error for SchemaError {}
 /// Indexes and constraints have no order of their own: keep each kind sorted by name, so
 /// that equal schemas compare equal whatever order the ops added things in (an op followed
 /// by its inverse gives back an equal schema).
-fn sort_objects(t: &mut Table) {
+pub(crate) fn sort_objects(t: &mut Table) {
     t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
     t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
@@ -740,7 +743,7 @@ impl Schema {
             }
             if let Some(by) = sql_users(t, column)
                 .into_iter()
-                .find(|(_, sql)| rename_in_sql(sql, column, to).is_none())
+                .find(|(_, sql)| sql::rename_column(sql, column, to).is_none())
                 .map(|(by, _)| by)
             {
                 return Err(SchemaErrorKind::InUse {
@@ -810,7 +813,7 @@ impl Schema {
             // Checks and partial indexes name their columns in SQL: follow the rename there
             // too, as the databases do (SQLite rebuilds and recreated tables use this text).
             let renamed = |sql: &mut String| {
-                *sql = rename_in_sql(sql, column, &new_name).expect("checked above");
+                *sql = sql::rename_column(sql, column, &new_name).expect("checked above");
             };
             t.checks.iter_mut().for_each(|c| renamed(&mut c.expr));
             t.indexes
@@ -997,91 +1000,8 @@ fn sql_users<'a>(t: &'a Table, column: &str) -> Vec<(String, &'a str)> {
     });
     checks
         .chain(predicates)
-        .filter(|(_, sql)| sql_names(sql, column))
+        .filter(|(_, sql)| sql::names_column(sql, column))
         .collect()
-}
-
-/// Whether the SQL expression `sql` names the column `column`.
-fn sql_names(sql: &str, column: &str) -> bool {
-    rewrite_sql(sql, column, column).1 > 0
-}
-
-/// The SQL expression `sql` (a check's condition, a partial index's predicate) with each
-/// reference to the column `from` renamed `to`: a quoted `"from"` or `` `from` `` keeps its
-/// quotes, a bare `from` (in any case, not followed by `(`) becomes a bare `to`. String
-/// literals are left alone. `None` when a bare reference would have to become a quoted one,
-/// which has no spelling common to the three dialects.
-fn rename_in_sql(sql: &str, from: &str, to: &str) -> Option<String> {
-    let (renamed, _, unquotable) = rewrite_sql(sql, from, to);
-    (!unquotable).then_some(renamed)
-}
-
-/// [`rename_in_sql`]'s work: the new text, how many references were found, and whether a
-/// bare one could not be renamed without quotes.
-fn rewrite_sql(sql: &str, from: &str, to: &str) -> (String, usize, bool) {
-    let plain = |s: &str| {
-        let mut chars = s.chars();
-        chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    };
-    let (mut found, mut unquotable) = (0, false);
-    let chars: Vec<char> = sql.chars().collect();
-    let mut out = String::with_capacity(sql.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' || c == '"' || c == '`' {
-            // A string literal or a quoted identifier, with its quote doubled inside.
-            let mut j = i + 1;
-            let mut text = String::new();
-            while j < chars.len() {
-                if chars[j] == c {
-                    if chars.get(j + 1) == Some(&c) {
-                        text.push(c);
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                text.push(chars[j]);
-                j += 1;
-            }
-            let end = (j + 1).min(chars.len());
-            if c != '\'' && text == from {
-                found += 1;
-                let doubled = format!("{c}{c}");
-                out.push(c);
-                out.push_str(&to.replace(c, &doubled));
-                out.push(c);
-            } else {
-                out.extend(&chars[i..end]);
-            }
-            i = end;
-        } else if c.is_alphanumeric() || c == '_' {
-            let mut j = i;
-            while j < chars.len()
-                && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '$')
-            {
-                j += 1;
-            }
-            let word: String = chars[i..j].iter().collect();
-            let call = chars[j..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
-            if !c.is_ascii_digit() && !call && word.eq_ignore_ascii_case(from) {
-                found += 1;
-                unquotable |= !plain(to);
-                out.push_str(to);
-            } else {
-                out.push_str(&word);
-            }
-            i = j;
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    (out, found, unquotable)
 }
 
 fn check_autoincrement(t: &Table, c: &Column) -> Result<(), SchemaErrorKind> {

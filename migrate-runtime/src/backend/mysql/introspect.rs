@@ -7,15 +7,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::backend::introspect::sql::{normalize_expr, split_commas, tokenize, Kind};
 use crate::backend::introspect::{
-    cell, check_short_name, column_what, fk_action, inline_enum, length, numeric, parse_default,
-    rows, split_type, typed_default, IntrospectError, RawDefault,
+    cell, column_what, fk_action, length, numeric, rows, split_type, IntrospectError,
 };
 use crate::column::{Column, Type};
 use crate::connection::Connection;
 use crate::dialect::catalog;
 use crate::naming;
+use crate::schema::defaults::{parse_default, typed_default, RawDefault};
+use crate::schema::sql::{normalize_expr, split_commas, tokenize, Kind};
+use crate::schema::stored::inline_enum;
 use crate::schema::Schema;
 use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
@@ -106,7 +107,7 @@ pub(crate) fn introspect(
         } else {
             let t = schema.tables.get_mut(table).expect("checked");
             t.checks.push(Check {
-                short_name: check_short_name(table, name),
+                short_name: naming::check_short_name(table, name),
                 name: name.to_owned(),
                 expr: clause.to_owned(),
             });

@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::backend::introspect::sql::strip_outer_parens;
 use crate::backend::introspect::{
-    cell, check_short_name, column_what, length, numeric, parse_default, rows, split_type,
-    typed_default, IntrospectError,
+    cell, column_what, length, numeric, rows, split_type, IntrospectError,
 };
 use crate::column::{Column, EnumType, Type};
 use crate::connection::Connection;
 use crate::dialect::catalog;
+use crate::naming;
+use crate::schema::defaults::{parse_default, typed_default};
+use crate::schema::sql::strip_outer_parens;
 use crate::schema::Schema;
 use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
@@ -160,7 +161,7 @@ pub(crate) fn introspect(
                 fk.ref_columns.push(cell(row, 6).to_owned());
             }
             "c" if first => t.checks.push(Check {
-                short_name: check_short_name(table, name),
+                short_name: naming::check_short_name(table, name),
                 name: name.to_owned(),
                 expr: strip_outer_parens(cell(row, 9)).to_owned(),
             }),

@@ -4,17 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::backend::introspect::sql::{
-    matching_paren, split_commas, strip_outer_parens, tokenize, Kind, Token,
-};
 use crate::backend::introspect::{
-    cell, check_short_name, column_what, fk_action, inline_enum, length, numeric, parse_default,
-    rows, split_type, typed_default, IntrospectError,
+    cell, column_what, fk_action, length, numeric, rows, split_type, IntrospectError,
 };
 use crate::column::{Column, Type};
 use crate::connection::Connection;
 use crate::dialect::catalog;
 use crate::naming;
+use crate::schema::defaults::{parse_default, typed_default};
+use crate::schema::sql::{matching_paren, split_commas, strip_outer_parens, tokenize, Kind, Token};
+use crate::schema::stored::inline_enum;
 use crate::schema::Schema;
 use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
@@ -438,7 +437,7 @@ pub(crate) fn introspect(
         for (i, (name, expr)) in p.checks.into_iter().enumerate() {
             let name = name.unwrap_or_else(|| naming::check(&table, &format!("check{}", i + 1)));
             t.checks.push(Check {
-                short_name: check_short_name(&table, &name),
+                short_name: naming::check_short_name(&table, &name),
                 name,
                 expr,
             });
