@@ -542,9 +542,9 @@ impl<'a> Differ<'a> {
 mod tests {
     use super::*;
     use crate::column::{DefaultValue, EnumType};
-    use crate::op::AlterColumn;
     use crate::naming;
     use crate::op;
+    use crate::op::AlterColumn;
     use proptest::prelude::*;
 
     const TABLES: [&str; 4] = ["t0", "t1", "t2", "t3"];
