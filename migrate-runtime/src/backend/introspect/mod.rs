@@ -78,13 +78,16 @@ pub fn introspect(conn: &mut Connection, config: &Config) -> Result<Schema, Intr
     Ok(schema)
 }
 
+/// One catalog row: its values as text, `None` for NULL.
+pub(crate) type Row = Vec<Option<String>>;
+
 /// Runs a catalog query read with [`Connection::query_rows`].
 pub(crate) fn rows(
     conn: &mut Connection,
     sql: &str,
     columns: usize,
     what: &'static str,
-) -> Result<Vec<Vec<Option<String>>>, IntrospectError> {
+) -> Result<Vec<Row>, IntrospectError> {
     let dialect = conn.dialect();
     conn.query_rows(sql, columns)
         .map_err(|source| IntrospectError::Query {
