@@ -25,6 +25,7 @@ pub mod connection;
 pub mod introspect;
 pub(crate) mod mysql;
 pub(crate) mod postgres;
+mod render_runs;
 #[doc(hidden)]
 pub mod sqlite;
 

@@ -22,10 +22,12 @@
 //! assert_eq!(down, vec![op::drop_column("items", "is_physical")]);
 //! ```
 
+use crate::column::Column;
 use crate::data::DataStep;
 use crate::naming;
 use crate::op::{AlterColumn, Execute, Op};
 use crate::schema::{Schema, SchemaError};
+use crate::table::Table;
 
 /// Why a list of ops has no derived downgrade.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -59,53 +61,13 @@ pub fn inverse(before: &Schema, op: &Op) -> Result<Vec<Op>, InverseError> {
             from: to.clone(),
             to: from.clone(),
         }],
-        Op::AddColumn { table: t, column } => {
-            let mut ops = Vec::new();
-            if column.unique {
-                ops.push(Op::DropConstraint {
-                    table: t.clone(),
-                    name: naming::unique(t, &[&column.name]),
-                });
-            }
-            // A primary key on the new column goes away with the column.
-            ops.push(Op::DropColumn {
-                table: t.clone(),
-                column: column.name.clone(),
-            });
-            ops
-        }
-        Op::DropColumn { table: t, column } => {
-            let tb = table(t);
-            let mut col = tb.get_column(column).expect("validated").clone();
-            // A sole primary key column took its key with it: bring both back.
-            col.primary_key = tb
-                .primary_key
-                .as_ref()
-                .is_some_and(|p| p.columns == [column.clone()]);
-            vec![Op::AddColumn {
-                table: t.clone(),
-                column: col,
-            }]
-        }
+        Op::AddColumn { table: t, column } => add_column_inverse(t, column),
+        Op::DropColumn { table: t, column } => drop_column_inverse(table(t), column),
         Op::AlterColumn {
             table: t,
             column,
             change,
-        } => {
-            let old = table(t).get_column(column).expect("validated");
-            let back = AlterColumn {
-                rename: change.rename.as_ref().map(|_| column.clone()),
-                ty: change.ty.as_ref().map(|_| old.ty.clone()),
-                nullable: change.nullable.map(|_| old.nullable),
-                default: change.default.as_ref().map(|_| old.default.clone()),
-                comment: change.comment.as_ref().map(|_| old.comment.clone()),
-            };
-            vec![Op::AlterColumn {
-                table: t.clone(),
-                column: change.rename.clone().unwrap_or_else(|| column.clone()),
-                change: back,
-            }]
-        }
+        } => alter_column_inverse(table(t), column, change),
         Op::CreateIndex { table: t, index } => vec![Op::DropIndex {
             table: t.clone(),
             name: index.name.clone(),
@@ -127,38 +89,96 @@ pub fn inverse(before: &Schema, op: &Op) -> Result<Vec<Op>, InverseError> {
             table: t,
             primary_key,
         } => drop_constraint(t, &primary_key.name),
-        Op::DropConstraint { table: t, name } => {
-            let tb = table(t);
-            let t = t.clone();
-            if let Some(pk) = tb.primary_key.as_ref().filter(|p| p.name == *name) {
-                vec![Op::CreatePrimaryKey {
-                    table: t,
-                    primary_key: pk.clone(),
-                }]
-            } else if let Some(u) = tb.uniques.iter().find(|u| u.name == *name) {
-                vec![Op::CreateUnique {
-                    table: t,
-                    unique: u.clone(),
-                }]
-            } else if let Some(f) = tb.foreign_keys.iter().find(|f| f.name == *name) {
-                vec![Op::CreateForeignKey {
-                    table: t,
-                    foreign_key: f.clone(),
-                }]
-            } else {
-                let c = tb.checks.iter().find(|c| c.name == *name);
-                vec![Op::CreateCheck {
-                    table: t,
-                    check: c.expect("validated").clone(),
-                }]
-            }
-        }
+        Op::DropConstraint { table: t, name } => drop_constraint_inverse(table(t), name),
         Op::CreateEnum(e) => vec![Op::DropEnum {
             name: e.name.clone(),
         }],
         Op::DropEnum { name } => vec![Op::CreateEnum(
             before.enums.get(name).expect("validated").clone(),
         )],
+        Op::Execute(_) | Op::DataStep(_) | Op::BulkInsert { .. } => opaque_inverse(op)?,
+    })
+}
+
+/// The inverse of `add_column`: the column goes (with a unique constraint its flag made;
+/// a primary key on it goes with it).
+fn add_column_inverse(t: &str, column: &Column) -> Vec<Op> {
+    let mut ops = Vec::new();
+    if column.unique {
+        ops.push(Op::DropConstraint {
+            table: t.to_owned(),
+            name: naming::unique(t, &[&column.name]),
+        });
+    }
+    ops.push(Op::DropColumn {
+        table: t.to_owned(),
+        column: column.name.clone(),
+    });
+    ops
+}
+
+/// The inverse of `drop_column` on `tb`: the column comes back as it was.
+fn drop_column_inverse(tb: &Table, column: &str) -> Vec<Op> {
+    let mut col = tb.get_column(column).expect("validated").clone();
+    // A sole primary key column took its key with it: bring both back.
+    col.primary_key = tb
+        .primary_key
+        .as_ref()
+        .is_some_and(|p| p.columns == [column.to_owned()]);
+    vec![Op::AddColumn {
+        table: tb.name.clone(),
+        column: col,
+    }]
+}
+
+/// The inverse of `alter_column` on `tb`: each changed attribute set back to what it was.
+fn alter_column_inverse(tb: &Table, column: &str, change: &AlterColumn) -> Vec<Op> {
+    let old = tb.get_column(column).expect("validated");
+    let back = AlterColumn {
+        rename: change.rename.as_ref().map(|_| column.to_owned()),
+        ty: change.ty.as_ref().map(|_| old.ty.clone()),
+        nullable: change.nullable.map(|_| old.nullable),
+        default: change.default.as_ref().map(|_| old.default.clone()),
+        comment: change.comment.as_ref().map(|_| old.comment.clone()),
+    };
+    vec![Op::AlterColumn {
+        table: tb.name.clone(),
+        column: change.rename.clone().unwrap_or_else(|| column.to_owned()),
+        change: back,
+    }]
+}
+
+/// The inverse of `drop_constraint` on `tb`: the constraint comes back, whatever its kind.
+fn drop_constraint_inverse(tb: &Table, name: &str) -> Vec<Op> {
+    let t = tb.name.clone();
+    if let Some(pk) = tb.primary_key.as_ref().filter(|p| p.name == *name) {
+        vec![Op::CreatePrimaryKey {
+            table: t,
+            primary_key: pk.clone(),
+        }]
+    } else if let Some(u) = tb.uniques.iter().find(|u| u.name == *name) {
+        vec![Op::CreateUnique {
+            table: t,
+            unique: u.clone(),
+        }]
+    } else if let Some(f) = tb.foreign_keys.iter().find(|f| f.name == *name) {
+        vec![Op::CreateForeignKey {
+            table: t,
+            foreign_key: f.clone(),
+        }]
+    } else {
+        let c = tb.checks.iter().find(|c| c.name == *name);
+        vec![Op::CreateCheck {
+            table: t,
+            check: c.expect("validated").clone(),
+        }]
+    }
+}
+
+/// The inverse of an op the schema does not see into (raw SQL, a data step, a bulk
+/// insert): its reverse when it was given one.
+fn opaque_inverse(op: &Op) -> Result<Vec<Op>, InverseError> {
+    Ok(match op {
         Op::Execute(Execute {
             sql,
             reverse: Some(rev),
@@ -191,6 +211,7 @@ pub fn inverse(before: &Schema, op: &Op) -> Result<Vec<Op>, InverseError> {
                 reason: "inserted rows are not tracked: write the migration's downgrade by hand (for example an op::execute that deletes them)",
             })
         }
+        _ => unreachable!("only opaque ops"),
     })
 }
 

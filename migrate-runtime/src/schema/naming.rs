@@ -58,6 +58,14 @@ pub fn check(table: &str, name: &str) -> String {
     shorten(&format!("ck_{table}_{name}"))
 }
 
+/// The short name of a check called `name` on `table`: the name without the convention's
+/// `ck_<table>_` prefix.
+pub(crate) fn check_short_name(table: &str, name: &str) -> String {
+    name.strip_prefix(&format!("ck_{table}_"))
+        .unwrap_or(name)
+        .to_owned()
+}
+
 /// The name of `table`'s primary key.
 pub fn primary_key(table: &str) -> String {
     shorten(&format!("pk_{table}"))

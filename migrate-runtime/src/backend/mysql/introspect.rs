@@ -7,15 +7,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::backend::introspect::sql::{normalize_expr, split_commas, tokenize, Kind};
 use crate::backend::introspect::{
-    cell, check_short_name, column_what, fk_action, inline_enum, length, numeric, parse_default,
-    rows, split_type, typed_default, IntrospectError, RawDefault,
+    cell, column_what, fk_action, length, numeric, rows, split_type, IntrospectError, Row,
 };
 use crate::column::{Column, Type};
 use crate::connection::Connection;
 use crate::dialect::catalog;
 use crate::naming;
+use crate::schema::defaults::{parse_default, typed_default, RawDefault};
+use crate::schema::sql::{normalize_expr, split_commas, tokenize, Kind};
+use crate::schema::stored::inline_enum;
 use crate::schema::Schema;
 use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
@@ -92,9 +93,18 @@ pub(crate) fn introspect(
         t.comment = Some(cell(row, 1).to_owned()).filter(|c| !c.is_empty());
         schema.tables.insert(name.to_owned(), t);
     }
+    let json_columns = read_checks(&mut schema, &checks);
+    read_columns(&mut schema, &columns, &json_columns, mariadb)?;
+    let unique_names = read_constraints(&mut schema, &constraints);
+    read_indexes(&mut schema, &indexes, &unique_names);
+    Ok(schema)
+}
+
+/// The check constraints; returns the columns that MariaDB's own check marks as JSON.
+fn read_checks(schema: &mut Schema, checks: &[Row]) -> BTreeSet<(String, String)> {
     // MariaDB's JSON: a column check named after the column, `json_valid(`c`)`.
     let mut json_columns = BTreeSet::new();
-    for row in &checks {
+    for row in checks {
         let (table, name, clause) = (cell(row, 0), cell(row, 1), cell(row, 2));
         if !schema.tables.contains_key(table) {
             continue;
@@ -106,13 +116,24 @@ pub(crate) fn introspect(
         } else {
             let t = schema.tables.get_mut(table).expect("checked");
             t.checks.push(Check {
-                short_name: check_short_name(table, name),
+                short_name: naming::check_short_name(table, name),
                 name: name.to_owned(),
                 expr: clause.to_owned(),
             });
         }
     }
-    for row in &columns {
+    json_columns
+}
+
+/// The columns of the tables read, in order: types (inline enums, MariaDB's JSON),
+/// nullability, autoincrement, defaults (read the way the server gives them), comments.
+fn read_columns(
+    schema: &mut Schema,
+    columns: &[Row],
+    json_columns: &BTreeSet<(String, String)>,
+    mariadb: bool,
+) -> Result<(), IntrospectError> {
+    for row in columns {
         let (table, name) = (cell(row, 0), cell(row, 1));
         if !schema.tables.contains_key(table) {
             continue;
@@ -171,10 +192,15 @@ pub(crate) fn introspect(
             .columns
             .push(c);
     }
+    Ok(())
+}
+
+/// Primary keys, unique keys and foreign keys; returns the unique keys' names, by table.
+fn read_constraints(schema: &mut Schema, constraints: &[Row]) -> BTreeSet<(String, String)> {
     // Keys and foreign keys, one row per column in key order.
     let mut seen = BTreeSet::new();
     let mut unique_names: BTreeSet<(String, String)> = BTreeSet::new();
-    for row in &constraints {
+    for row in constraints {
         let (table, name, kind) = (cell(row, 0), cell(row, 1), cell(row, 2));
         let Some(t) = schema.tables.get_mut(table) else {
             continue;
@@ -218,10 +244,16 @@ pub(crate) fn introspect(
             _ => {}
         }
     }
+    unique_names
+}
+
+/// The indexes that are not a key read as a constraint (a unique index is a unique
+/// constraint).
+fn read_indexes(schema: &mut Schema, indexes: &[Row], unique_names: &BTreeSet<(String, String)>) {
     // Plain indexes: not the primary key, not a unique key (read above as a constraint),
     // not the index InnoDB made for a foreign key (named after it); not over an expression.
     let mut grouped: BTreeMap<(String, String), (Index, bool)> = BTreeMap::new();
-    for row in &indexes {
+    for row in indexes {
         let (table, name) = (cell(row, 0), cell(row, 1));
         let Some(t) = schema.tables.get(table) else {
             continue;
@@ -265,7 +297,6 @@ pub(crate) fn introspect(
             t.indexes.push(index);
         }
     }
-    Ok(schema)
 }
 
 #[cfg(test)]

@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::backend::introspect::sql::strip_outer_parens;
 use crate::backend::introspect::{
-    cell, check_short_name, column_what, length, numeric, parse_default, rows, split_type,
-    typed_default, IntrospectError,
+    cell, column_what, length, numeric, rows, split_type, IntrospectError, Row,
 };
 use crate::column::{Column, EnumType, Type};
 use crate::connection::Connection;
 use crate::dialect::catalog;
+use crate::naming;
+use crate::schema::defaults::{parse_default, typed_default};
+use crate::schema::sql::strip_outer_parens;
 use crate::schema::Schema;
 use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
@@ -65,13 +66,7 @@ pub(crate) fn introspect(
     let indexes = rows(conn, &catalog::postgres_indexes(), 6, "the indexes")?;
 
     let mut schema = Schema::new();
-    for row in &enums {
-        let e = schema
-            .enums
-            .entry(cell(row, 0).to_owned())
-            .or_insert_with(|| EnumType::new(cell(row, 0), Vec::<String>::new()));
-        e.variants.push(cell(row, 1).to_owned());
-    }
+    read_enums(&mut schema, &enums);
     for row in &tables {
         let name = cell(row, 0);
         if skip(name) {
@@ -81,7 +76,27 @@ pub(crate) fn introspect(
         t.comment = row[1].clone();
         schema.tables.insert(name.to_owned(), t);
     }
-    for row in &columns {
+    read_columns(&mut schema, &columns)?;
+    read_constraints(&mut schema, &constraints);
+    read_indexes(&mut schema, &indexes);
+    Ok(schema)
+}
+
+/// The enum types, one row per label in label order.
+fn read_enums(schema: &mut Schema, enums: &[Row]) {
+    for row in enums {
+        let e = schema
+            .enums
+            .entry(cell(row, 0).to_owned())
+            .or_insert_with(|| EnumType::new(cell(row, 0), Vec::<String>::new()));
+        e.variants.push(cell(row, 1).to_owned());
+    }
+}
+
+/// The columns of the tables read, in order: types (enum types by name), nullability,
+/// defaults (a serial's sequence is autoincrement), comments.
+fn read_columns(schema: &mut Schema, columns: &[Row]) -> Result<(), IntrospectError> {
+    for row in columns {
         let (table, name) = (cell(row, 0), cell(row, 1));
         if !schema.tables.contains_key(table) {
             continue;
@@ -121,9 +136,14 @@ pub(crate) fn introspect(
             .columns
             .push(c);
     }
+    Ok(())
+}
+
+/// Primary keys, unique constraints, foreign keys and checks.
+fn read_constraints(schema: &mut Schema, constraints: &[Row]) {
     // Constraints: one row per key column, in key order.
     let mut seen: BTreeMap<(String, String), ()> = BTreeMap::new();
-    for row in &constraints {
+    for row in constraints {
         let (table, name, kind) = (cell(row, 0), cell(row, 1), cell(row, 2));
         let Some(t) = schema.tables.get_mut(table) else {
             continue;
@@ -160,16 +180,20 @@ pub(crate) fn introspect(
                 fk.ref_columns.push(cell(row, 6).to_owned());
             }
             "c" if first => t.checks.push(Check {
-                short_name: check_short_name(table, name),
+                short_name: naming::check_short_name(table, name),
                 name: name.to_owned(),
                 expr: strip_outer_parens(cell(row, 9)).to_owned(),
             }),
             _ => {}
         }
     }
+}
+
+/// The indexes.
+fn read_indexes(schema: &mut Schema, indexes: &[Row]) {
     // Indexes that back no constraint; one over an expression is left out.
     let mut grouped: BTreeMap<(String, String), (Index, bool)> = BTreeMap::new();
-    for row in &indexes {
+    for row in indexes {
         let (table, name) = (cell(row, 0), cell(row, 1));
         if !schema.tables.contains_key(table) {
             continue;
@@ -197,7 +221,6 @@ pub(crate) fn introspect(
                 .push(index);
         }
     }
-    Ok(schema)
 }
 
 #[cfg(test)]

@@ -4,17 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::backend::introspect::sql::{
-    matching_paren, split_commas, strip_outer_parens, tokenize, Kind, Token,
-};
 use crate::backend::introspect::{
-    cell, check_short_name, column_what, fk_action, inline_enum, length, numeric, parse_default,
-    rows, split_type, typed_default, IntrospectError,
+    cell, column_what, fk_action, length, numeric, rows, split_type, IntrospectError, Row,
 };
 use crate::column::{Column, Type};
 use crate::connection::Connection;
 use crate::dialect::catalog;
 use crate::naming;
+use crate::schema::defaults::{parse_default, typed_default};
+use crate::schema::sql::{matching_paren, split_commas, strip_outer_parens, tokenize, Kind, Token};
+use crate::schema::stored::inline_enum;
 use crate::schema::Schema;
 use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
@@ -354,9 +353,22 @@ pub(crate) fn introspect(
         parsed.insert(name.to_owned(), p);
         schema.tables.insert(name.to_owned(), Table::new(name));
     }
+    read_columns(&mut schema, &columns, &parsed)?;
+    add_constraints(&mut schema, parsed);
+    read_indexes(&mut schema, &indexes);
+    Ok(schema)
+}
+
+/// The columns of the tables read, in order (inline enums from their checks), and the
+/// primary keys.
+fn read_columns(
+    schema: &mut Schema,
+    columns: &[Row],
+    parsed: &BTreeMap<String, Parsed>,
+) -> Result<(), IntrospectError> {
     // Columns, and the primary key from their `pk` positions.
     let mut pk_cols: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
-    for row in &columns {
+    for row in columns {
         let (table, name) = (cell(row, 0), cell(row, 1));
         let Some(p) = parsed.get(table) else { continue };
         let what = || column_what(table, name);
@@ -405,6 +417,11 @@ pub(crate) fn introspect(
             columns: cols.into_iter().map(|(_, c)| c).collect(),
         });
     }
+    Ok(())
+}
+
+/// The unique constraints, foreign keys and checks read from each `CREATE TABLE` text.
+fn add_constraints(schema: &mut Schema, parsed: BTreeMap<String, Parsed>) {
     // Constraints from the CREATE TABLE text; a foreign key that names no referenced
     // columns references the primary key.
     let keys: BTreeMap<String, Vec<String>> = schema
@@ -438,12 +455,16 @@ pub(crate) fn introspect(
         for (i, (name, expr)) in p.checks.into_iter().enumerate() {
             let name = name.unwrap_or_else(|| naming::check(&table, &format!("check{}", i + 1)));
             t.checks.push(Check {
-                short_name: check_short_name(&table, &name),
+                short_name: naming::check_short_name(&table, &name),
                 name,
                 expr,
             });
         }
     }
+}
+
+/// The indexes.
+fn read_indexes(schema: &mut Schema, indexes: &[Row]) {
     // Indexes made by CREATE INDEX (not the ones behind UNIQUE and PRIMARY KEY).
     let mut current: Option<(String, Index, bool)> = None;
     let finish = |schema: &mut Schema, cur: Option<(String, Index, bool)>| {
@@ -456,7 +477,7 @@ pub(crate) fn introspect(
             }
         }
     };
-    for row in &indexes {
+    for row in indexes {
         let (table, name) = (cell(row, 0), cell(row, 1));
         if !schema.tables.contains_key(table) {
             continue;
@@ -465,7 +486,7 @@ pub(crate) fn introspect(
             .as_ref()
             .is_some_and(|(t, i, _)| t == table && i.name == name);
         if !same {
-            finish(&mut schema, current.take());
+            finish(schema, current.take());
             let mut index = Index::new(Vec::<String>::new()).name(name);
             index.unique = cell(row, 2) == "1";
             index.where_clause = index_predicate(cell(row, 5));
@@ -477,8 +498,7 @@ pub(crate) fn introspect(
             None => *complete = false,
         }
     }
-    finish(&mut schema, current.take());
-    Ok(schema)
+    finish(schema, current.take());
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! A small SQL tokenizer: enough to read SQLite's `CREATE TABLE` text, catalog default
-//! expressions and type spellings, and to compare check conditions by meaning.
+//! SQL text in the schema model: a small tokenizer (enough to read SQLite's `CREATE TABLE`
+//! text, catalog default expressions and type spellings), the column names an expression
+//! uses (and their renaming), and the canonical form check conditions compare by.
 
 /// What a token is.
 #[derive(Debug, Clone, PartialEq)]
@@ -209,6 +210,70 @@ pub(crate) fn split_commas(tokens: &[Token]) -> Vec<&[Token]> {
         out.push(&tokens[from..]);
     }
     out
+}
+
+/// The tokens of `tokens` that name the column `column`: a quoted identifier with exactly
+/// that name, or a bare word equal to it in any case that is not a function's name (not
+/// followed by `(`). String literals and comments name nothing.
+fn column_references<'t>(tokens: &'t [Token], column: &'t str) -> impl Iterator<Item = &'t Token> {
+    tokens.iter().enumerate().filter_map(move |(i, t)| {
+        let names = match t.kind {
+            Kind::Quoted => t.value == column,
+            Kind::Word => {
+                t.value.eq_ignore_ascii_case(column)
+                    && !tokens.get(i + 1).is_some_and(|n| n.is("("))
+            }
+            _ => false,
+        };
+        names.then_some(t)
+    })
+}
+
+/// Whether the SQL expression `sql` (a check's condition, a partial index's predicate)
+/// names the column `column`. The one reading of "this SQL uses that column": replay
+/// refuses to drop a column a check still names, diff rebuilds a check whose column goes.
+pub(crate) fn names_column(sql: &str, column: &str) -> bool {
+    column_references(&tokenize(sql, false), column)
+        .next()
+        .is_some()
+}
+
+/// The SQL expression `sql` with each reference to the column `from` (as
+/// [`names_column`] finds them) renamed `to`: a quoted `"from"`, `` `from` `` or `[from]`
+/// keeps its quotes, a bare `from` becomes a bare `to`; the rest of the text is kept as
+/// written. `None` when a bare reference would have to become a quoted one, which has no
+/// spelling common to the three dialects.
+pub(crate) fn rename_column(sql: &str, from: &str, to: &str) -> Option<String> {
+    let plain = |s: &str| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let tokens = tokenize(sql, false);
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for t in column_references(&tokens, from) {
+        out.push_str(&sql[last..t.start]);
+        match (t.kind == Kind::Quoted)
+            .then(|| sql[t.start..].chars().next())
+            .flatten()
+        {
+            Some('[') if to.contains(']') => return None,
+            Some('[') => out.push_str(&format!("[{to}]")),
+            Some(q) => {
+                out.push(q);
+                out.push_str(&to.replace(q, &format!("{q}{q}")));
+                out.push(q);
+            }
+            None if plain(to) => out.push_str(to),
+            None => return None,
+        }
+        last = t.end;
+    }
+    out.push_str(&sql[last..]);
+    Some(out)
 }
 
 /// `sql` without the parentheses that wrap all of it (`((a > 0))` is `a > 0`).
