@@ -445,6 +445,14 @@ pub struct Located<P> {
     pub error: ArgError,
 }
 
+/// Each literal, and whether an earlier one of the list has the same value.
+fn with_repeats<P>(lits: Vec<Lit<P>>) -> impl Iterator<Item = (Lit<P>, bool)> {
+    let repeated: Vec<bool> = (0..lits.len())
+        .map(|i| lits[..i].iter().any(|l| l.value == lits[i].value))
+        .collect();
+    lits.into_iter().zip(repeated)
+}
+
 /// A value as written: one string, a list of strings, or something already reported.
 enum Value<P> {
     One(Lit<P>),
@@ -609,15 +617,14 @@ impl<P: Copy> Parser<P> {
                 }
             }
             ("branch_labels", value) => {
-                let lits = value.into_list();
-                for (i, lit) in lits.iter().enumerate() {
-                    if lits[..i].iter().any(|l| l.value == lit.value) {
-                        let label = lit.value.clone();
+                for (lit, repeated) in with_repeats(value.into_list()) {
+                    if repeated {
+                        let label = lit.value;
                         self.add(lit.pos, ArgError::RepeatedLabel { label });
                     } else if let Err(e) = check_label(&lit.value) {
                         self.add(lit.pos, ArgError::BadLabel(e));
                     } else {
-                        self.args.branch_labels.push(lit.clone());
+                        self.args.branch_labels.push(lit);
                     }
                 }
             }
@@ -627,16 +634,12 @@ impl<P: Copy> Parser<P> {
 
     /// The valid, distinct ids of a list; repeats and malformed ids are reported.
     fn id_list(&mut self, lits: Vec<Lit<P>>, key: &str) -> Vec<Lit<P>> {
-        let mut ids: Vec<Lit<P>> = Vec::with_capacity(lits.len());
-        let mut written: Vec<String> = Vec::with_capacity(lits.len());
-        for lit in lits {
-            if written.contains(&lit.value) {
+        let mut ids = Vec::with_capacity(lits.len());
+        for (lit, repeated) in with_repeats(lits) {
+            if repeated {
                 let (key, id) = (key.to_owned(), lit.value);
                 self.add(lit.pos, ArgError::RepeatedId { key, id });
-                continue;
-            }
-            written.push(lit.value.clone());
-            if let Some(lit) = self.valid_id(lit, key) {
+            } else if let Some(lit) = self.valid_id(lit, key) {
                 ids.push(lit);
             }
         }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use migrate_core::{EdgeKind, Graph, GraphError, Revision};
 
 use crate::checks;
-use crate::errors::suggested_id;
+use migrate_core::similar::fresh_id;
 
 /// The text of one compile error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +91,7 @@ pub fn problems(graph: &Graph, dir: &str, package: &str) -> BTreeMap<String, Pro
                 notes.push(format!(
                     "give the newer migration ({}) a fresh id, e.g. \"{}\"",
                     newest.file,
-                    suggested_id(&newest.file)
+                    fresh_id(&newest.file)
                 ));
                 add(
                     checks::revision(&first.id),

@@ -12,8 +12,9 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Item, LitStr, Token, Visibility};
 
 use crate::attr;
-use crate::errors::{suggested_id, Errors};
+use crate::errors::Errors;
 use crate::{ast, checks, diagnose};
+use migrate_core::similar::fresh_id;
 
 /// The variable that, when set at build time, replaces `CARGO_MANIFEST_DIR` as the base of
 /// the folder path.
@@ -445,7 +446,7 @@ fn read_file_with_syn(
                     "`{display}` has no #[migration]: every .rs file in `{rel}` is one migration; \
                      add #[migration(revision = \"{}\", down_revision = \"...\")] to its upgrade function, \
                      or move the file out of the folder",
-                    suggested_id(display)
+                    fresh_id(display)
                 ),
             );
             State::Rejected
