@@ -220,18 +220,21 @@ fn is_ident_continue(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
-struct Lexer<'a> {
+/// The tokens of a text, one at a time (see [`tokens`]).
+pub struct Tokens<'a> {
     src: &'a str,
     bytes: &'a [u8],
     /// The byte offset of the next character.
     i: usize,
     line: u32,
-    tokens: Vec<Token<'a>>,
+    /// The token the last step read, if it read one (comments and spaces give none).
+    pending: Option<Token<'a>>,
 }
 
-impl<'a> Lexer<'a> {
+impl<'a> Tokens<'a> {
     /// The byte `k` bytes ahead (lookahead is only ever compared with ASCII characters,
     /// which no byte of a multi-byte character equals).
+    #[inline]
     fn at(&self, k: usize) -> Option<u8> {
         self.bytes.get(self.i + k).copied()
     }
@@ -241,8 +244,9 @@ impl<'a> Lexer<'a> {
         self.src.get(self.i + k..)?.chars().next()
     }
 
+    #[inline]
     fn push(&mut self, kind: TokenKind<'a>, start: usize, line: u32) {
-        self.tokens.push(Token {
+        self.pending = Some(Token {
             kind,
             text: &self.src[start..self.i],
             line,
@@ -259,18 +263,29 @@ impl<'a> Lexer<'a> {
 
     /// Advances over the identifier characters at the cursor.
     fn ident_chars(&mut self) {
-        while let Some(c) = self.char_at(0).filter(|c| is_ident_continue(*c)) {
-            self.i += c.len_utf8();
+        while let Some(&b) = self.bytes.get(self.i) {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                self.i += 1;
+            } else if b < 0x80 {
+                return;
+            } else {
+                match self.char_at(0).filter(|c| is_ident_continue(*c)) {
+                    Some(c) => self.i += c.len_utf8(),
+                    None => return,
+                }
+            }
         }
     }
 
-    fn run(mut self) -> Result<Vec<Token<'a>>, LexError> {
-        while let Some(b) = self.at(0) {
+    /// Reads what is at the cursor: a token (left in `pending`), a comment or a space.
+    #[inline]
+    fn step(&mut self) -> Result<(), LexError> {
+        if let Some(b) = self.at(0) {
             let start = self.i;
             let line = self.line;
             match b {
                 b'\n' => self.bump(),
-                b' ' | b'\t' | b'\r' => self.i += 1,
+                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => self.i += 1,
                 b'/' if self.at(1) == Some(b'/') => {
                     while self.at(0).is_some_and(|b| b != b'\n') {
                         self.i += 1;
@@ -295,10 +310,15 @@ impl<'a> Lexer<'a> {
                     self.number();
                     self.push(TokenKind::Lit, start, line);
                 }
+                _ if b.is_ascii_alphabetic() || b == b'_' => self.word()?,
+                _ if b < 0x80 => {
+                    self.i += 1;
+                    self.push(TokenKind::Punct(char::from(b)), start, line);
+                }
                 _ => self.other(start, line)?,
             }
         }
-        Ok(self.tokens)
+        Ok(())
     }
 
     /// An identifier, non-ASCII whitespace (a byte-order mark included), or punctuation.
@@ -482,7 +502,7 @@ impl<'a> Lexer<'a> {
             "b" if self.at(0) == Some(b'\'') => {
                 self.char_or_lifetime()?;
                 // Widen the character literal just pushed over its prefix.
-                if let Some(last) = self.tokens.last_mut() {
+                if let Some(last) = self.pending.as_mut() {
                     last.text = &self.src[start..self.i];
                     last.line = line;
                 }
@@ -493,26 +513,114 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// The tokens of a Rust source text, comments skipped.
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Result<Token<'a>, LexError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(token) = self.pending.take() {
+                return Some(Ok(token));
+            }
+            // Spaces and newlines, the most common bytes, in a tight loop.
+            while let Some(&b) = self.bytes.get(self.i) {
+                match b {
+                    b'\n' => self.line += 1,
+                    b' ' | b'\t' | b'\r' => {}
+                    _ => break,
+                }
+                self.i += 1;
+            }
+            if self.i >= self.bytes.len() {
+                return None;
+            }
+            if let Err(e) = self.step() {
+                self.i = self.bytes.len();
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+/// The tokens of a Rust source text one at a time, comments skipped: what [`lex`]
+/// collects, for a reader that builds its own structure as it goes.
 ///
 /// A byte-order mark is skipped, and so is a shebang line (`#!` not followed by `[`).
-/// Errors: a block comment, string, raw string or character literal that is never closed,
-/// at the line where it opens. Brackets are not checked here: see [`match_delimiters`].
-pub fn lex(text: &str) -> Result<Vec<Token<'_>>, LexError> {
-    let mut lexer = Lexer {
-        src: text,
-        bytes: text.as_bytes(),
-        i: 0,
-        line: 1,
-        tokens: Vec::new(),
-    };
+pub fn tokens(text: &str) -> Tokens<'_> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    lexer.i = text.len() - body.len();
+    let mut i = text.len() - body.len();
     // A shebang line (`#!` not followed by `[`) is not Rust: skip it, keeping the newline.
     if body.starts_with("#!") && !body[2..].trim_start().starts_with('[') {
-        lexer.i += body.find('\n').unwrap_or(body.len());
+        i += body.find('\n').unwrap_or(body.len());
     }
-    lexer.run()
+    Tokens {
+        src: text,
+        bytes: text.as_bytes(),
+        i,
+        line: 1,
+        pending: None,
+    }
+}
+
+/// The tokens of a Rust source text, comments skipped (see [`tokens`]).
+///
+/// Errors: a block comment, string, raw string or character literal that is never closed,
+/// at the line where it opens. Brackets are not checked here: see [`match_delimiters`]
+/// and [`nest`].
+pub fn lex(text: &str) -> Result<Vec<Token<'_>>, LexError> {
+    tokens(text).collect()
+}
+
+/// The tokens of a text as a tree built as they are read: `leaf` makes a node of a token
+/// other than a bracket, `group` one of a bracketed group (its opening bracket, its line
+/// and its nodes). Errors are [`lex`]'s and [`match_delimiters`]'s (with `max_depth`),
+/// and `leaf`'s own.
+pub fn nest<'a, T, E: From<LexError>>(
+    text: &'a str,
+    max_depth: usize,
+    mut leaf: impl FnMut(Token<'a>) -> Result<T, E>,
+    mut group: impl FnMut(char, u32, Vec<T>) -> T,
+) -> Result<Vec<T>, E> {
+    let mut stack: Vec<(char, u32, Vec<T>)> = Vec::new();
+    let mut current: Vec<T> = Vec::new();
+    for token in tokens(text) {
+        let token = token?;
+        let error = |kind| {
+            E::from(LexError {
+                line: token.line,
+                kind,
+            })
+        };
+        match token.kind {
+            TokenKind::Open(open) => {
+                if stack.len() >= max_depth {
+                    return Err(error(LexErrorKind::TooDeep { max: max_depth }));
+                }
+                stack.push((open, token.line, std::mem::take(&mut current)));
+            }
+            TokenKind::Close(close) => match stack.pop() {
+                Some((open, line, outer)) if open == opening(close) => {
+                    let inner = std::mem::replace(&mut current, outer);
+                    current.push(group(open, line, inner));
+                }
+                Some((open, open_line, _)) => {
+                    return Err(error(LexErrorKind::Mismatched {
+                        close,
+                        open,
+                        open_line,
+                    }))
+                }
+                None => return Err(error(LexErrorKind::Unopened { close })),
+            },
+            _ => current.push(leaf(token)?),
+        }
+    }
+    match stack.pop() {
+        Some((open, line, _)) => Err(E::from(LexError {
+            line,
+            kind: LexErrorKind::Unclosed { open },
+        })),
+        None => Ok(current),
+    }
 }
 
 /// For each bracket, the index of the bracket that matches it (`usize::MAX` for other

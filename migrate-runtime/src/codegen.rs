@@ -203,38 +203,9 @@ fn vec_mac(items: Vec<Expr>) -> Expr {
     array(true, items)
 }
 
-/// Whether a character is written as itself in a string literal: printable, and one
-/// column wide in every terminal (so widths are character counts, as rustfmt measures).
-fn plain_char(c: char) -> bool {
-    matches!(c,
-        ' '..='~'
-        | '\u{a1}'..='\u{ac}'
-        | '\u{ae}'..='\u{2ff}'
-        | '\u{391}'..='\u{3a1}'
-        | '\u{3a3}'..='\u{3c9}'
-        | '\u{400}'..='\u{482}'
-        | '\u{48a}'..='\u{4ff}')
-}
-
-/// `s` as a Rust string literal.
-pub(crate) fn string_literal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            c if plain_char(c) => out.push(c),
-            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
+/// `s` as a Rust string literal (the one escaping routine, shared with the migration-file
+/// writer).
+pub(crate) use migrate_core::lex::string_literal;
 
 fn lit(s: &str) -> Expr {
     atom(string_literal(s), true)
@@ -1469,8 +1440,9 @@ fn collect_comments(len: usize, comments: &[(usize, String)]) -> Vec<Option<Stri
     out
 }
 
-/// A whole migration file for `ops`, in the style of the files in `versions/` (the header
-/// and attribute of [`migrate_core::scan::render_migration`], then `pub fn upgrade()`
+/// A whole migration file for `ops`, in the style of the files in `versions/`, by the one
+/// writer of migration files ([`migrate_core::scan::render_file`]: the header and
+/// attribute of [`migrate_core::scan::render_migration`], then `pub fn upgrade()`
 /// returning the ops as [`ops_to_rust`] writes them; the downgrade is derived). `parents`
 /// is empty for a first migration, one id usually, several for a merge. The values are
 /// written as given: check ids with [`migrate_core::id::validate`] first.
@@ -1521,18 +1493,14 @@ pub fn migration_file_commented(
     ops: &[Op],
     comments: &[(usize, String)],
 ) -> String {
-    let header = migrate_core::scan::render_migration(&migrate_core::scan::NewMigration {
+    let new = migrate_core::scan::NewMigration {
         id: id.to_owned(),
         parents: parents.iter().map(|p| p.to_string()).collect(),
         message: message.to_owned(),
         ..Default::default()
-    });
-    const SIGNATURE: &str = "pub fn upgrade() -> Vec<Op> {\n";
-    let head = match header.find(SIGNATURE) {
-        Some(at) => &header[..at + SIGNATURE.len()],
-        None => &header,
     };
-    format!("{head}    {}\n}}\n", ops_to_rust_commented(ops, comments))
+    let ops = ops_to_rust_commented(ops, comments);
+    migrate_core::scan::render_file(&new, None, migrate_core::scan::MigrationBody::Ops(&ops))
 }
 
 #[cfg(test)]

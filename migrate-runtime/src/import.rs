@@ -28,6 +28,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+// A raw string literal holding a statement: the writer's, shared with every Rust text
+// this project writes.
+use migrate_core::lex::raw_string_literal as raw;
 use migrate_core::scan;
 
 /// Where the scripts come from.
@@ -362,16 +365,6 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
     Ok(statements)
 }
 
-/// A raw string literal holding `text`, with enough `#` that it cannot end early.
-fn raw(text: &str) -> String {
-    let mut hashes = 1;
-    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
-        hashes += 1;
-    }
-    let h = "#".repeat(hashes);
-    format!("r{h}\"{text}\"{h}")
-}
-
 fn ops_code(statements: &[String], indent: &str) -> String {
     let mut s = String::from("vec![\n");
     for st in statements {
@@ -382,7 +375,10 @@ fn ops_code(statements: &[String], indent: &str) -> String {
     s
 }
 
-/// The text of the migration file for `script`, on `parent`.
+/// The text of the migration file for `script`, on `parent`, written by the one writer of
+/// migration files ([`scan::render_file`]): the script's name as the message, where it
+/// comes from as a note, its statements as `op::execute` ops, and its down script, when
+/// there is one, as the downgrade of an inline module.
 pub fn migration_source(script: &Script, source: Source, parent: Option<&str>) -> String {
     let id = revision_id(source, &script.version);
     let origin = match source {
@@ -400,34 +396,32 @@ pub fn migration_source(script: &Script, source: Source, parent: Option<&str>) -
     } else {
         "irreversible: there was no down script"
     };
-    let parent_arg = parent.map_or(String::new(), |p| format!("    down_revision = \"{p}\",\n"));
-    let attribute = format!(
-        "#[migration(\n    revision = \"{id}\",\n{parent_arg}    message = \"{}\"\n)]",
-        script.name.replace('\\', "\\\\").replace('"', "\\\"")
-    );
-    let mut text = format!(
-        "//! {}\n//!\n//! Imported from the {origin} ({file}), {down_note}.\n",
-        script.name
-    );
+    let new = scan::NewMigration {
+        id,
+        parents: parent.map(str::to_owned).into_iter().collect(),
+        message: script.name.clone(),
+        ..scan::NewMigration::default()
+    };
+    let note = format!("Imported from the {origin} ({file}), {down_note}.");
     match &script.down {
-        None => {
-            let _ = write!(
-                text,
-                "use migrate_runtime::prelude::*;\n\n{attribute}\npub fn upgrade() -> Vec<Op> {{\n    {}\n}}\n",
-                ops_code(&script.up, "    ")
-            );
-        }
+        None => scan::render_file(
+            &new,
+            Some(&note),
+            scan::MigrationBody::Ops(&ops_code(&script.up, "    ")),
+        ),
         Some(down) => {
             let module = format!("imported_{}", script.version.replace('-', "_"));
-            let _ = write!(
-                text,
-                "use migrate_runtime::migration;\n\n{attribute}\npub mod {module} {{\n    use migrate_runtime::prelude::*;\n\n    pub fn upgrade() -> Vec<Op> {{\n        {}\n    }}\n\n    pub fn downgrade() -> Vec<Op> {{\n        {}\n    }}\n}}\n",
-                ops_code(&script.up, "        "),
-                ops_code(down, "        ")
-            );
+            scan::render_file(
+                &new,
+                Some(&note),
+                scan::MigrationBody::Module {
+                    name: &module,
+                    upgrade: &ops_code(&script.up, "        "),
+                    downgrade: &ops_code(down, "        "),
+                },
+            )
         }
     }
-    text
 }
 
 /// Imports the scripts of `from` into the versions folder `versions`, chained after its
