@@ -194,6 +194,39 @@ fn chain(root: Expr, calls: Vec<(&'static str, Vec<Expr>)>) -> Expr {
     }
 }
 
+/// rustfmt's `wrap_items`: `ident(items)` on one line when the items are horizontal and
+/// fit, else the items on their own lines.
+fn wrap_items(
+    ident: &str,
+    (open, close): (&str, &str),
+    items_str: &str,
+    tactic: Tactic,
+    shape: Shape,
+    nested_shape: Shape,
+) -> String {
+    let extendable = tactic == Tactic::Horizontal;
+    let avail = shape.width.saturating_sub(width(ident));
+    let extend_width = if items_str.is_empty() {
+        2
+    } else {
+        first_line_width(items_str) + 1
+    };
+    let mut out = format!("{ident}{open}");
+    if extendable && extend_width <= avail {
+        out.push_str(items_str);
+    } else {
+        if !items_str.is_empty() {
+            out.push('\n');
+            out.push_str(&spaces(nested_shape.indent));
+            out.push_str(items_str);
+        }
+        out.push('\n');
+        out.push_str(&spaces(shape.indent));
+    }
+    out.push_str(close);
+    out
+}
+
 fn array(mac: bool, items: Vec<Expr>) -> Expr {
     let flat = flat_list("", if mac { "vec!" } else { "" }, ('[', ']'), &items);
     Expr::Array { mac, items, flat }
@@ -1030,28 +1063,15 @@ impl Layout {
             ends_with_newline,
         )?;
 
-        // wrap_items
-        let extendable = tactic == Tactic::Horizontal;
-        let avail = shape.width.saturating_sub(ident_width);
-        let extend_width = if items_str.is_empty() {
-            2
-        } else {
-            first_line_width(&items_str) + 1
-        };
-        let mut out = format!("{ident}{open}");
-        if extendable && extend_width <= avail {
-            out.push_str(&items_str);
-        } else {
-            if !items_str.is_empty() {
-                out.push('\n');
-                out.push_str(&spaces(nested_shape.indent));
-                out.push_str(&items_str);
-            }
-            out.push('\n');
-            out.push_str(&spaces(shape.indent));
-        }
-        out.push_str(close);
-        Some(out)
+        let delimiters = (open, close);
+        Some(wrap_items(
+            ident,
+            delimiters,
+            &items_str,
+            tactic,
+            shape,
+            nested_shape,
+        ))
     }
 
     fn rewrite_method(&self, child: &(&'static str, Vec<Expr>), shape: Shape) -> Option<String> {
@@ -1059,14 +1079,14 @@ impl Layout {
         self.rewrite_list(&format!(".{name}"), args, &[], shape, ListKind::Call)
     }
 
-    /// rustfmt's block-indented chain formatting.
-    fn rewrite_chain(
+    /// The root of a chain, with the calls that fit on its first line when it is short
+    /// (rustfmt's chain root): its text, whether it ends with a block, the calls left.
+    fn chain_root<'c>(
         &self,
         root: &Expr,
-        calls: &[(&'static str, Vec<Expr>)],
+        calls: &'c [(&'static str, Vec<Expr>)],
         shape: Shape,
-    ) -> Option<String> {
-        let force = self.force_one_line_chain.get();
+    ) -> Option<(String, bool, &'c [(&'static str, Vec<Expr>)])> {
         let mut root_rw = self.rewrite(root, shape)?;
         let mut root_ends_with_block = match root {
             Expr::Atom { .. } => false,
@@ -1086,6 +1106,18 @@ impl Layout {
                 break;
             }
         }
+        Some((root_rw, root_ends_with_block, children))
+    }
+
+    /// rustfmt's block-indented chain formatting.
+    fn rewrite_chain(
+        &self,
+        root: &Expr,
+        calls: &[(&'static str, Vec<Expr>)],
+        shape: Shape,
+    ) -> Option<String> {
+        let force = self.force_one_line_chain.get();
+        let (root_rw, root_ends_with_block, children) = self.chain_root(root, calls, shape)?;
         if children.is_empty() {
             return (self.lenient || fits(&root_rw, shape)).then_some(root_rw);
         }

@@ -977,83 +977,109 @@ pub fn parse_schema_rs(text: &str) -> Result<Schema, ModelsError> {
                 format!("table `{}` is declared twice", raw.rust_name),
             );
         }
-        let cx = TypeContext {
-            table: raw,
-            sql_types: &file.sql_types,
-        };
-        let mut table = Table::new(raw.sql_name.clone());
-        let mut columns: BTreeMap<String, String> = BTreeMap::new();
-        for col in &raw.columns {
-            if columns.contains_key(&col.rust_name) || table.get_column(&col.sql_name).is_some() {
-                return err(
-                    col.line,
-                    format!(
-                        "column `{}` is declared twice in table `{}`",
-                        col.rust_name, raw.rust_name
-                    ),
-                );
-            }
-            let (ty, nullable) = column_type(&col.ty, col.max_length, &cx)?;
-            if let Type::Enum(e) = &ty {
-                schema
-                    .enums
-                    .entry(e.name.clone())
-                    .or_insert_with(|| e.clone());
-            }
-            let mut column = Column::new(col.sql_name.clone(), ty);
-            if !nullable {
-                column = column.not_null();
-            }
-            table = table.column(column);
-            columns.insert(col.rust_name.clone(), col.sql_name.clone());
-        }
-        if raw.columns.is_empty() {
-            return err(
-                raw.line,
-                format!("table `{}` has no columns", raw.rust_name),
-            );
-        }
-        let keys: Vec<(String, u32)> = match &raw.primary_key {
-            Some(keys) => keys.clone(),
-            None if columns.contains_key("id") => vec![("id".to_owned(), raw.line)],
-            None => {
-                return err(
-                    raw.line,
-                    format!(
-                        "table `{}` declares no primary key and has no `id` column: write `{} (column) {{`",
-                        raw.rust_name, raw.rust_name
-                    ),
-                )
-            }
-        };
-        let mut pk = Vec::new();
-        for (key, line) in &keys {
-            let Some(sql) = columns.get(key) else {
-                return err(
-                    *line,
-                    format!(
-                        "primary key column `{key}` is not a column of table `{}`",
-                        raw.rust_name
-                    ),
-                );
-            };
-            if pk.contains(sql) {
-                return err(*line, format!("primary key column `{key}` is listed twice"));
-            }
-            if table.get_column(sql).is_some_and(|c| c.nullable) {
-                return err(
-                    *line,
-                    format!("primary key column `{key}` of table `{}` is Nullable: a key column cannot be", raw.rust_name),
-                );
-            }
-            pk.push(sql.clone());
-        }
-        table = table.primary_key(pk.clone());
+        let (table, columns) = read_table(raw, &file.sql_types, &mut schema)?;
+        let pk = table
+            .primary_key
+            .as_ref()
+            .map(|k| k.columns.clone())
+            .unwrap_or_default();
         by_rust.insert(raw.rust_name.clone(), (raw.sql_name.clone(), pk, columns));
         schema.tables.insert(raw.sql_name.clone(), table);
     }
+    add_joinables(&file.joinables, &by_rust, &mut schema)?;
+    Ok(schema)
+}
+
+/// One `table!` block as a table of the model (its enums added to `schema`), and its
+/// columns' Rust names -> SQL names.
+fn read_table(
+    raw: &RawTable,
+    sql_types: &BTreeMap<String, String>,
+    schema: &mut Schema,
+) -> Result<(Table, BTreeMap<String, String>), ModelsError> {
+    let cx = TypeContext {
+        table: raw,
+        sql_types,
+    };
+    let mut table = Table::new(raw.sql_name.clone());
+    let mut columns: BTreeMap<String, String> = BTreeMap::new();
+    for col in &raw.columns {
+        if columns.contains_key(&col.rust_name) || table.get_column(&col.sql_name).is_some() {
+            return err(
+                col.line,
+                format!(
+                    "column `{}` is declared twice in table `{}`",
+                    col.rust_name, raw.rust_name
+                ),
+            );
+        }
+        let (ty, nullable) = column_type(&col.ty, col.max_length, &cx)?;
+        if let Type::Enum(e) = &ty {
+            schema
+                .enums
+                .entry(e.name.clone())
+                .or_insert_with(|| e.clone());
+        }
+        let mut column = Column::new(col.sql_name.clone(), ty);
+        if !nullable {
+            column = column.not_null();
+        }
+        table = table.column(column);
+        columns.insert(col.rust_name.clone(), col.sql_name.clone());
+    }
+    if raw.columns.is_empty() {
+        return err(
+            raw.line,
+            format!("table `{}` has no columns", raw.rust_name),
+        );
+    }
+    let keys: Vec<(String, u32)> = match &raw.primary_key {
+        Some(keys) => keys.clone(),
+        None if columns.contains_key("id") => vec![("id".to_owned(), raw.line)],
+        None => return err(
+            raw.line,
+            format!(
+                "table `{}` declares no primary key and has no `id` column: write `{} (column) {{`",
+                raw.rust_name, raw.rust_name
+            ),
+        ),
+    };
+    let mut pk = Vec::new();
+    for (key, line) in &keys {
+        let Some(sql) = columns.get(key) else {
+            return err(
+                *line,
+                format!(
+                    "primary key column `{key}` is not a column of table `{}`",
+                    raw.rust_name
+                ),
+            );
+        };
+        if pk.contains(sql) {
+            return err(*line, format!("primary key column `{key}` is listed twice"));
+        }
+        if table.get_column(sql).is_some_and(|c| c.nullable) {
+            return err(
+                *line,
+                format!(
+                    "primary key column `{key}` of table `{}` is Nullable: a key column cannot be",
+                    raw.rust_name
+                ),
+            );
+        }
+        pk.push(sql.clone());
+    }
+    Ok((table.primary_key(pk), columns))
+}
+
+/// The foreign keys of the `joinable!` lines, added to the child tables.
+fn add_joinables(
+    joinables: &[Joinable],
+    by_rust: &BTreeMap<String, Declared>,
+    schema: &mut Schema,
+) -> Result<(), ModelsError> {
     let mut joined = BTreeSet::new();
-    for j in &file.joinables {
+    for j in joinables {
         let Some((child_sql, _, child_cols)) = by_rust.get(&j.child) else {
             return err(
                 j.line,
@@ -1104,7 +1130,7 @@ pub fn parse_schema_rs(text: &str) -> Result<Schema, ModelsError> {
             schema.tables.insert(child_sql, t);
         }
     }
-    Ok(schema)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1641,28 +1667,7 @@ pub fn print_schema_rs(schema: &Schema) -> String {
     }
 
     // Custom types: SQL name -> Rust type name.
-    let mut custom: BTreeMap<String, String> = BTreeMap::new();
-    let mut type_names: BTreeSet<String> = BTreeSet::new();
-    for t in &keyed {
-        for c in &t.columns {
-            if let Type::Enum(e) = &c.ty {
-                if !custom.contains_key(&e.name) {
-                    let mut base = c.ty.diesel_sql_type();
-                    if !base.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
-                        base.insert_str(0, "Type");
-                    }
-                    let mut name = base.clone();
-                    let mut n = 2;
-                    while type_names.contains(&name) || KEYWORDS.contains(&name.as_str()) {
-                        name = format!("{base}{n}");
-                        n += 1;
-                    }
-                    type_names.insert(name.clone());
-                    custom.insert(e.name.clone(), name);
-                }
-            }
-        }
-    }
+    let custom = custom_types(&keyed);
     if !custom.is_empty() {
         out.push_str("\npub mod sql_types {\n");
         let mut first = true;
@@ -1706,66 +1711,13 @@ pub fn print_schema_rs(schema: &Schema) -> String {
     let mut ordered: Vec<&&Table> = keyed.iter().collect();
     ordered.sort_by(|a, b| rust_tables[a.name.as_str()].cmp(&rust_tables[b.name.as_str()]));
     for t in ordered {
-        let table_id = &rust_tables[t.name.as_str()];
-        out.push_str("\ndiesel::table! {\n");
-        let mut uses: Vec<&String> = t
-            .columns
-            .iter()
-            .filter_map(|c| match &c.ty {
-                Type::Enum(e) => custom.get(&e.name),
-                _ => None,
-            })
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        uses.sort();
-        if !uses.is_empty() {
-            out.push_str("    use diesel::sql_types::*;\n");
-            for u in uses {
-                out.push_str(&format!("    use super::sql_types::{u};\n"));
-            }
-            out.push('\n');
-        }
-        if let Some(comment) = &t.comment {
-            doc_lines(comment, "    ", &mut out);
-        }
-        if *table_id != t.name {
-            out.push_str(&format!("    #[sql_name = {}]\n", str_lit(&t.name)));
-        }
-        let pk: Vec<&str> = t
-            .primary_key
-            .iter()
-            .flat_map(|pk| pk.columns.iter())
-            .map(|c| {
-                rust_columns
-                    .get(&(t.name.as_str(), c.as_str()))
-                    .map_or(c.as_str(), String::as_str)
-            })
-            .collect();
-        out.push_str(&format!("    {table_id} ({}) {{\n", pk.join(", ")));
-        for c in &t.columns {
-            let col_id = &rust_columns[&(t.name.as_str(), c.name.as_str())];
-            if let Some(comment) = &c.comment {
-                doc_lines(comment, "        ", &mut out);
-            }
-            if let Type::Varchar(n) | Type::Char(n) = c.ty {
-                out.push_str(&format!("        #[max_length = {n}]\n"));
-            }
-            if *col_id != c.name {
-                out.push_str(&format!("        #[sql_name = {}]\n", str_lit(&c.name)));
-            }
-            let ty = match &c.ty {
-                Type::Enum(e) => custom[&e.name].clone(),
-                other => other.diesel_sql_type(),
-            };
-            let ty = if c.nullable {
-                format!("Nullable<{ty}>")
-            } else {
-                ty
-            };
-            out.push_str(&format!("        {col_id} -> {ty},\n"));
-        }
-        out.push_str("    }\n}\n");
+        print_table(
+            t,
+            &rust_tables[t.name.as_str()],
+            &custom,
+            &rust_columns,
+            &mut out,
+        );
     }
 
     let joins = joinables(schema);
@@ -1791,6 +1743,102 @@ pub fn print_schema_rs(schema: &Schema) -> String {
         out.push_str(&allow_tables(&names));
     }
     out
+}
+
+/// The Rust type names of the enums of `keyed` tables: SQL name -> Rust type name.
+fn custom_types(keyed: &[&Table]) -> BTreeMap<String, String> {
+    let mut custom: BTreeMap<String, String> = BTreeMap::new();
+    let mut type_names: BTreeSet<String> = BTreeSet::new();
+    for t in keyed {
+        for c in &t.columns {
+            if let Type::Enum(e) = &c.ty {
+                if !custom.contains_key(&e.name) {
+                    let mut base = c.ty.diesel_sql_type();
+                    if !base.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
+                        base.insert_str(0, "Type");
+                    }
+                    let mut name = base.clone();
+                    let mut n = 2;
+                    while type_names.contains(&name) || KEYWORDS.contains(&name.as_str()) {
+                        name = format!("{base}{n}");
+                        n += 1;
+                    }
+                    type_names.insert(name.clone());
+                    custom.insert(e.name.clone(), name);
+                }
+            }
+        }
+    }
+    custom
+}
+
+/// One `diesel::table!` block.
+fn print_table(
+    t: &Table,
+    table_id: &str,
+    custom: &BTreeMap<String, String>,
+    rust_columns: &BTreeMap<(&str, &str), String>,
+    out: &mut String,
+) {
+    out.push_str("\ndiesel::table! {\n");
+    let mut uses: Vec<&String> = t
+        .columns
+        .iter()
+        .filter_map(|c| match &c.ty {
+            Type::Enum(e) => custom.get(&e.name),
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    uses.sort();
+    if !uses.is_empty() {
+        out.push_str("    use diesel::sql_types::*;\n");
+        for u in uses {
+            out.push_str(&format!("    use super::sql_types::{u};\n"));
+        }
+        out.push('\n');
+    }
+    if let Some(comment) = &t.comment {
+        doc_lines(comment, "    ", out);
+    }
+    if table_id != t.name {
+        out.push_str(&format!("    #[sql_name = {}]\n", str_lit(&t.name)));
+    }
+    let pk: Vec<&str> = t
+        .primary_key
+        .iter()
+        .flat_map(|pk| pk.columns.iter())
+        .map(|c| {
+            rust_columns
+                .get(&(t.name.as_str(), c.as_str()))
+                .map_or(c.as_str(), String::as_str)
+        })
+        .collect();
+    out.push_str(&format!("    {table_id} ({}) {{\n", pk.join(", ")));
+    for c in &t.columns {
+        let col_id = &rust_columns[&(t.name.as_str(), c.name.as_str())];
+        if let Some(comment) = &c.comment {
+            doc_lines(comment, "        ", out);
+        }
+        if let Type::Varchar(n) | Type::Char(n) = c.ty {
+            out.push_str(&format!("        #[max_length = {n}]\n"));
+        }
+        if *col_id != c.name {
+            out.push_str(&format!("        #[sql_name = {}]\n", str_lit(&c.name)));
+        }
+        let ty = match &c.ty {
+            Type::Enum(e) => custom[&e.name].clone(),
+            other => other.diesel_sql_type(),
+        };
+        let ty = if c.nullable {
+            format!("Nullable<{ty}>")
+        } else {
+            ty
+        };
+        out.push_str(&format!("        {col_id} -> {ty},\n"));
+    }
+    out.push_str("    }\n}\n");
 }
 
 /// `#[diesel(postgres_type(name = "..."))]` as rustfmt lays it out: on one line when it
