@@ -990,27 +990,7 @@ impl Layout {
         let combine = n == 1 && ident_width < TAB;
         let overflow_last = combine || items.last().is_some_and(|e| can_be_overflowed(e, n));
         let placeholder = if overflow_last {
-            let old = self.force_one_line_chain.get();
-            if !combine && kind != ListKind::VecMacro && matches!(items[n - 1], Expr::Chain { .. })
-            {
-                self.force_one_line_chain.set(true);
-            }
-            let last_shape = if n == 1 && !is_nested_call(&items[0]) {
-                Some(one_line_shape)
-            } else {
-                let offset: usize = list[..n - 1].iter().map(|i| 2 + width(i.inner())).sum();
-                Shape {
-                    width: max_width.min(one_line_shape.width),
-                    ..one_line_shape
-                }
-                .offset_left(offset)
-            };
-            let result = last_shape.and_then(|s| self.rewrite(&items[n - 1], s));
-            if let Some(rw) = &result {
-                list[n - 1].text = Some(rw.split('\n').next().unwrap_or("").to_owned());
-            }
-            self.force_one_line_chain.set(old);
-            result
+            self.overflow_last_item(items, &mut list, kind, combine, one_line_shape, max_width)
         } else {
             None
         };
@@ -1072,6 +1052,40 @@ impl Layout {
             shape,
             nested_shape,
         ))
+    }
+
+    /// rustfmt's `try_overflow_last_item`: the last item rewritten in the space left on
+    /// the line (its first line put in `list`), if it fits there.
+    fn overflow_last_item(
+        &self,
+        items: &[Expr],
+        list: &mut [Item],
+        kind: ListKind,
+        combine: bool,
+        one_line_shape: Shape,
+        max_width: usize,
+    ) -> Option<String> {
+        let n = items.len();
+        let old = self.force_one_line_chain.get();
+        if !combine && kind != ListKind::VecMacro && matches!(items[n - 1], Expr::Chain { .. }) {
+            self.force_one_line_chain.set(true);
+        }
+        let last_shape = if n == 1 && !is_nested_call(&items[0]) {
+            Some(one_line_shape)
+        } else {
+            let offset: usize = list[..n - 1].iter().map(|i| 2 + width(i.inner())).sum();
+            Shape {
+                width: max_width.min(one_line_shape.width),
+                ..one_line_shape
+            }
+            .offset_left(offset)
+        };
+        let result = last_shape.and_then(|s| self.rewrite(&items[n - 1], s));
+        if let Some(rw) = &result {
+            list[n - 1].text = Some(rw.split('\n').next().unwrap_or("").to_owned());
+        }
+        self.force_one_line_chain.set(old);
+        result
     }
 
     fn rewrite_method(&self, child: &(&'static str, Vec<Expr>), shape: Shape) -> Option<String> {
