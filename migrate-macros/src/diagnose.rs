@@ -251,7 +251,7 @@ fn unmerged_heads(heads: &[Revision], package: &str) -> (String, Problem) {
         .collect();
     notes.push(format!(
         "merge them with a new migration: {}",
-        GraphError::merge_command(package, &heads)
+        GraphError::merge_command(package, heads)
     ));
     if let [first, _] = heads {
         notes.push(format!(

@@ -194,6 +194,9 @@ fn chain(root: Expr, calls: Vec<(&'static str, Vec<Expr>)>) -> Expr {
     }
 }
 
+/// A method call of a chain: its name and its arguments.
+type MethodCall = (&'static str, Vec<Expr>);
+
 /// rustfmt's `wrap_items`: `ident(items)` on one line when the items are horizontal and
 /// fit, else the items on their own lines.
 fn wrap_items(
@@ -1098,9 +1101,9 @@ impl Layout {
     fn chain_root<'c>(
         &self,
         root: &Expr,
-        calls: &'c [(&'static str, Vec<Expr>)],
+        calls: &'c [MethodCall],
         shape: Shape,
-    ) -> Option<(String, bool, &'c [(&'static str, Vec<Expr>)])> {
+    ) -> Option<(String, bool, &'c [MethodCall])> {
         let mut root_rw = self.rewrite(root, shape)?;
         let mut root_ends_with_block = match root {
             Expr::Atom { .. } => false,
