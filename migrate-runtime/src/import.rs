@@ -52,6 +52,34 @@ pub struct ImportError {
     pub message: String,
 }
 
+/// Why a SQL script cannot be split into statements: something opened and never closed,
+/// at the line where it opens.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SplitError {
+    /// A `/* ... */` comment without its end.
+    #[error("line {line}: a /* comment is never closed")]
+    UnclosedComment {
+        /// The line where it opens.
+        line: usize,
+    },
+    /// A quoted string or identifier without its closing quote.
+    #[error("line {line}: a {quote} quote is never closed")]
+    UnclosedQuote {
+        /// The line where it opens.
+        line: usize,
+        /// The quote: `'`, `"` or `` ` ``.
+        quote: char,
+    },
+    /// A PostgreSQL dollar-quoted body (`$tag$ ... $tag$`) without its end.
+    #[error("line {line}: a {tag} quoted body is never closed")]
+    UnclosedDollarQuote {
+        /// The line where it opens.
+        line: usize,
+        /// The opening `$tag$`.
+        tag: String,
+    },
+}
+
 fn error(path: &Path, message: impl Into<String>) -> ImportError {
     ImportError {
         path: path.to_owned(),
@@ -154,7 +182,7 @@ fn number(version: &str) -> u64 {
 fn read_sql(path: &Path) -> Result<Vec<String>, ImportError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
-    let statements = split_statements(&text).map_err(|m| error(path, m))?;
+    let statements = split_statements(&text).map_err(|e| error(path, e.to_string()))?;
     if statements.is_empty() {
         return Err(error(path, "the script has no SQL statement"));
     }
@@ -261,7 +289,7 @@ fn read_numbered(paths: &[PathBuf]) -> Result<Vec<Script>, ImportError> {
 /// Splits a SQL script into statements at top-level `;`, keeping quoted strings, quoted
 /// identifiers, comments and PostgreSQL dollar-quoted bodies whole. Comments and blank
 /// statements are dropped. An unterminated quote or comment is an error.
-pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
+pub fn split_statements(sql: &str) -> Result<Vec<String>, SplitError> {
     let bytes = sql.as_bytes();
     let mut statements = Vec::new();
     let mut current = String::new();
@@ -282,10 +310,9 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
                 match sql[i + 2..].find("*/") {
                     Some(end) => i += 2 + end + 2,
                     None => {
-                        return Err(format!(
-                            "line {}: a /* comment is never closed",
-                            line_of(start)
-                        ))
+                        return Err(SplitError::UnclosedComment {
+                            line: line_of(start),
+                        })
                     }
                 }
                 current.push(' ');
@@ -298,11 +325,10 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
                 loop {
                     match bytes.get(j) {
                         None => {
-                            return Err(format!(
-                                "line {}: a {} quote is never closed",
-                                line_of(start),
-                                quote as char
-                            ))
+                            return Err(SplitError::UnclosedQuote {
+                                line: line_of(start),
+                                quote: char::from(quote),
+                            })
                         }
                         Some(&b) if b == quote && bytes.get(j + 1) == Some(&quote) => j += 2,
                         Some(&b'\\') if quote == b'\'' => j += 2,
@@ -334,10 +360,10 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
                                 continue;
                             }
                             None => {
-                                return Err(format!(
-                                    "line {}: a {open} quoted body is never closed",
-                                    line_of(i)
-                                ))
+                                return Err(SplitError::UnclosedDollarQuote {
+                                    line: line_of(i),
+                                    tag: open,
+                                })
                             }
                         }
                     }
@@ -487,11 +513,14 @@ mod tests {
     #[test]
     fn unterminated_quotes_are_errors_with_a_line() {
         assert_eq!(
-            split_statements("SELECT 1;\nSELECT 'oops;").unwrap_err(),
+            split_statements("SELECT 1;\nSELECT 'oops;")
+                .unwrap_err()
+                .to_string(),
             "line 2: a ' quote is never closed"
         );
         assert!(split_statements("/* never")
             .unwrap_err()
+            .to_string()
             .contains("never closed"));
     }
 
