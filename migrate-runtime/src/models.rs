@@ -1036,13 +1036,15 @@ fn read_table(
     let keys: Vec<(String, u32)> = match &raw.primary_key {
         Some(keys) => keys.clone(),
         None if columns.contains_key("id") => vec![("id".to_owned(), raw.line)],
-        None => return err(
-            raw.line,
-            format!(
+        None => {
+            return err(
+                raw.line,
+                format!(
                 "table `{}` declares no primary key and has no `id` column: write `{} (column) {{`",
                 raw.rust_name, raw.rust_name
             ),
-        ),
+            )
+        }
     };
     let mut pk = Vec::new();
     for (key, line) in &keys {

@@ -5,14 +5,18 @@
 //! compiled into the binary is stale (a file was just added) or does not build at all. So
 //! they read the `versions/` folder itself: [`scan_dir`] lists the same files
 //! `embed_migrations!` embeds, and [`parse_migration_source`] reads the `#[migration(...)]`
-//! attribute of one file with a small Rust lexer (comments, strings, raw strings and
-//! character literals are skipped, so text that merely looks like an attribute is never
-//! mistaken for one). The attribute's arguments are checked with the rules of the macro
-//! and its messages, so a file this module accepts is one the macro accepts, as far as the
-//! attribute goes (the item under it is the compiler's to check).
+//! attribute of one file with the crate's one lexer, [`crate::lex`] (comments, strings,
+//! raw strings and character literals are skipped, so text that merely looks like an
+//! attribute is never mistaken for one). The attribute's arguments are read by the one
+//! parser of the macro, [`crate::attr`], with its rules and its messages, so a file this
+//! module accepts is one the macro accepts, as far as the attribute goes (the item under
+//! it is the compiler's to check).
 //!
-//! Writing a migration: [`new_revision_id`] makes a fresh id, [`file_name`] and
-//! [`today_utc`] name the file, [`render_migration`] writes its text.
+//! The stages, a file each: `find` locates the attribute in the tokens and hands its
+//! arguments to [`crate::attr`]; this module reads files and folders; `write` writes new
+//! migrations: [`new_revision_id`] makes a fresh id, [`file_name`] and [`today_utc`] name
+//! the file, [`render_file`] (the one writer of migration files; [`render_migration`] for
+//! an empty one) writes its text.
 //!
 //! Where the scan and the macro differ, on purpose:
 //!
