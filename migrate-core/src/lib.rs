@@ -4,6 +4,11 @@
 //! `migrate-runtime` uses the same [`Graph`] to plan upgrades and downgrades. It depends on
 //! nothing but `strsim` (for "did you mean" suggestions).
 //!
+//! It is also the one front end of migration files: [`lex`] reads Rust source text at run
+//! time, [`attr`] parses and checks `#[migration(...)]`'s arguments for the macro and the
+//! scanner alike, [`scan`] reads and writes migration files, [`similar`] makes the
+//! suggestions of error messages.
+//!
 //! ```
 //! use migrate_core::{Graph, GraphError, Revision};
 //!
@@ -22,9 +27,11 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod attr;
 pub mod check;
 pub mod graph;
 pub mod id;
+pub mod lex;
 pub mod scan;
 pub mod similar;
 pub mod target;

@@ -1,4 +1,7 @@
-//! "Did you mean" suggestions for mistyped revision ids.
+//! The suggestions of error messages, in one place: "did you mean" the closest name or
+//! id ([`closest`]), and a fresh-looking id to write where one is missing or malformed
+//! ([`fresh_id`]). The migration-file scanner, the `#[migration]` attribute, the embed
+//! macro, the revision graph and the runtime's planner all ask these two.
 
 /// The candidate closest to `wanted`, if it is a likely typo of it.
 ///
@@ -25,9 +28,40 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
         .map(|(_, c)| c)
 }
 
+/// A fresh-looking 12-digit revision id derived from `seed` (FNV-1a), stable across runs
+/// and builds, so that a message suggesting it reads the same every time (and the
+/// attribute, the embed macro and the scanner suggest the same id for the same mistake).
+///
+/// ```
+/// let id = migrate_core::similar::fresh_id("versions/a.rs");
+/// assert!(migrate_core::id::is_valid(&id));
+/// assert_eq!(id, migrate_core::similar::fresh_id("versions/a.rs"));
+/// ```
+pub fn fresh_id(seed: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in seed.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{:012x}", hash & 0xffff_ffff_ffff)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::closest;
+    use super::{closest, fresh_id};
+
+    #[test]
+    fn fresh_ids_are_valid_stable_and_distinct() {
+        let id = fresh_id("versions/a.rs");
+        assert!(crate::id::is_valid(&id), "{id}");
+        assert_eq!(id.len(), 12);
+        assert_ne!(id, fresh_id("versions/b.rs"));
+        // The value the macro's tests expect for `revison = "aaaa"`.
+        assert_eq!(
+            fresh_id(&format!("{:?}{:?}", None::<&String>, None::<&String>)),
+            "64c15f93803d"
+        );
+    }
 
     #[test]
     fn finds_one_typo() {

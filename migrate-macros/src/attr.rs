@@ -1,320 +1,82 @@
 //! The arguments of `#[migration(...)]`.
 //!
-//! Parsing is lenient: every argument that can be understood is kept, and every mistake is
-//! added to [`Errors`] with the span of the argument at fault, so that one build reports
-//! all of them. The same parser reads the attribute in the attribute macro and in
-//! `embed_migrations!` (which re-reads the files to see the whole graph).
+//! The full path's front end onto the one parser, `migrate_core::attr`: the tokens become
+//! its `ArgToken`s (string literals decoded by syn), and its errors become `syn` errors at
+//! their spans. Parsing is lenient: every argument that can be understood is kept, and
+//! every mistake is added to [`Errors`] with the span of the argument at fault, so that
+//! one build reports all of them. The same function reads the attribute in the attribute
+//! macro and in `embed_migrations!` (which re-reads the files to see the whole graph).
 
-use proc_macro2::{Span, TokenStream};
-use syn::ext::IdentExt;
-use syn::parse::{ParseStream, Parser};
-use syn::{bracketed, Ident, LitStr, Token};
+use std::borrow::Cow;
 
-use crate::errors::{suggested_id, Errors};
-use migrate_core::id::{IdError, MAX_LEN, MIN_LEN};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 
-/// The argument names `#[migration]` accepts.
-pub const ARGUMENTS: &[&str] = &[
-    "revision",
-    "down_revision",
-    "message",
-    "branch_labels",
-    "depends_on",
-];
+use crate::errors::Errors;
+use migrate_core::attr::ArgToken;
 
 /// A string literal and where it is.
-#[derive(Debug, Clone)]
-pub struct Lit {
-    /// Its value.
-    pub value: String,
-    /// Its span (the literal, quotes included).
-    pub span: Span,
-}
-
-impl Lit {
-    fn new(lit: &LitStr) -> Self {
-        Lit {
-            value: lit.value(),
-            span: lit.span(),
-        }
-    }
-}
+pub type Lit = migrate_core::attr::Lit<Span>;
 
 /// The parsed arguments. Each field holds what could be understood.
-#[derive(Debug, Default)]
-pub struct Args {
-    /// `revision = "..."`, when given and valid.
-    pub revision: Option<Lit>,
-    /// `down_revision = "..." | [...]`: valid ids only.
-    pub down_revisions: Vec<Lit>,
-    /// `message = "..."`.
-    pub message: Option<Lit>,
-    /// `branch_labels = "..." | [...]`.
-    pub branch_labels: Vec<Lit>,
-    /// `depends_on = "..." | [...]`: valid ids only.
-    pub depends_on: Vec<Lit>,
+pub type Args = migrate_core::attr::Args<Span>;
+
+/// The tokens of the arguments as the one parser (`migrate_core::attr`) reads them: string
+/// literals decoded by syn, brackets opened.
+fn arg_tokens(tokens: TokenStream) -> Vec<ArgToken<'static, Span>> {
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Ident(ident) => ArgToken::Ident {
+                name: Cow::Owned(ident.to_string()),
+                pos: ident.span(),
+            },
+            TokenTree::Punct(p) => ArgToken::Punct {
+                ch: p.as_char(),
+                pos: p.span(),
+            },
+            TokenTree::Literal(lit) => match syn::Lit::new(lit.clone()) {
+                syn::Lit::Str(s) => ArgToken::Str {
+                    value: s.value(),
+                    pos: lit.span(),
+                },
+                _ => ArgToken::Other {
+                    text: Cow::Owned(lit.to_string()),
+                    pos: lit.span(),
+                },
+            },
+            TokenTree::Group(g) => match g.delimiter() {
+                Delimiter::Bracket => ArgToken::List {
+                    items: arg_tokens(g.stream()),
+                    pos: g.span(),
+                },
+                Delimiter::Parenthesis => other(&g, "("),
+                Delimiter::Brace => other(&g, "{"),
+                // An invisible group (from a macro's `$x:expr`): named by its content.
+                Delimiter::None => ArgToken::Other {
+                    text: Cow::Owned(g.stream().to_string()),
+                    pos: g.span(),
+                },
+            },
+        })
+        .collect()
 }
 
-enum Value {
-    One(LitStr),
-    List(Vec<LitStr>),
-    /// Something else, already reported.
-    Bad,
+fn other(group: &proc_macro2::Group, open: &'static str) -> ArgToken<'static, Span> {
+    ArgToken::Other {
+        text: Cow::Borrowed(open),
+        pos: group.span_open(),
+    }
 }
 
-/// Parses `#[migration(...)]`'s arguments. `whole` is the span to blame for a missing
+/// Parses `#[migration(...)]`'s arguments with the one parser of `migrate_core::attr`,
+/// adding every error to `errors` at its span. `whole` is the span to blame for a missing
 /// argument (the attribute).
 pub fn parse(tokens: TokenStream, whole: Span, errors: &mut Errors) -> Args {
-    let mut args = Args::default();
-    let mut seen: Vec<String> = Vec::new();
-    let mut revision_given = false;
-    let parser = |input: ParseStream| -> syn::Result<()> {
-        while !input.is_empty() {
-            let name = Ident::parse_any(input)?;
-            let key = name.to_string();
-            if !input.peek(Token![=]) {
-                let fix = if ARGUMENTS.contains(&key.as_str()) {
-                    format!("{key} = \"...\"")
-                } else {
-                    "name = \"value\"".to_owned()
-                };
-                return Err(syn::Error::new(
-                    name.span(),
-                    format!("expected `=` after `{key}`: arguments are written {fix}"),
-                ));
-            }
-            input.parse::<Token![=]>()?;
-            let value = parse_value(input, &key, errors)?;
-            if !input.is_empty() {
-                input.parse::<Token![,]>()?;
-            }
-
-            if !ARGUMENTS.contains(&key.as_str()) {
-                let hint = match migrate_core::similar::closest(&key, ARGUMENTS.iter().copied()) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => format!("expected one of {}", ARGUMENTS.join(", ")),
-                };
-                errors.add(name.span(), format!("unknown argument `{key}`: {hint}"));
-                continue;
-            }
-            if seen.contains(&key) {
-                errors.add(
-                    name.span(),
-                    format!("duplicate argument `{key}`: give it once, remove this one"),
-                );
-                continue;
-            }
-            seen.push(key.clone());
-            match key.as_str() {
-                "revision" => {
-                    revision_given = true;
-                    match value {
-                        Value::One(lit) => {
-                            if check_id(&lit, "revision", errors) {
-                                args.revision = Some(Lit::new(&lit));
-                            }
-                        }
-                        Value::List(list) => errors.add(
-                            list.first().map_or(name.span(), LitStr::span),
-                            "`revision` takes one id, not a list: write revision = \"3f9a1c2b7d10\"",
-                        ),
-                        Value::Bad => {}
-                    }
-                }
-                "down_revision" => {
-                    id_list(value, "down_revision", &mut args.down_revisions, errors)
-                }
-                "depends_on" => id_list(value, "depends_on", &mut args.depends_on, errors),
-                "message" => match value {
-                    Value::One(lit) => args.message = Some(Lit::new(&lit)),
-                    Value::List(list) => errors.add(
-                        list.first().map_or(name.span(), LitStr::span),
-                        "`message` takes one string, not a list: write message = \"add items\"",
-                    ),
-                    Value::Bad => {}
-                },
-                "branch_labels" => {
-                    let list = one_or_list(value);
-                    for (i, lit) in list.iter().enumerate() {
-                        let label = lit.value();
-                        if list[..i].iter().any(|l| l.value() == label) {
-                            errors.add(
-                                lit.span(),
-                                format!("branch label `{label}` is listed twice: remove this one"),
-                            );
-                        } else if let Err(why) = check_label(&label) {
-                            errors.add(lit.span(), why);
-                        } else {
-                            args.branch_labels.push(Lit::new(lit));
-                        }
-                    }
-                }
-                _ => unreachable!("every known argument is handled"),
-            }
-        }
-        Ok(())
-    };
-    if let Err(e) = parser.parse2(tokens) {
-        errors.push(e);
-        // A syntax error stops parsing: do not also claim that `revision` is missing.
-        revision_given = true;
-    }
-    if !revision_given {
-        let fresh = suggested_id(&format!(
-            "{:?}{:?}",
-            args.down_revisions.first().map(|l| &l.value),
-            args.message.as_ref().map(|l| &l.value)
-        ));
-        errors.add(
-            whole,
-            format!("missing `revision` argument: add revision = \"{fresh}\" (a fresh id)"),
-        );
+    let (args, found) = migrate_core::attr::parse(arg_tokens(tokens), whole);
+    for e in found {
+        errors.add(e.pos, e.error);
     }
     args
-}
-
-fn parse_value(input: ParseStream, key: &str, errors: &mut Errors) -> syn::Result<Value> {
-    if input.peek(LitStr) {
-        return Ok(Value::One(input.parse()?));
-    }
-    if input.peek(syn::token::Bracket) {
-        let content;
-        bracketed!(content in input);
-        let mut list = Vec::new();
-        while !content.is_empty() {
-            if content.peek(LitStr) {
-                list.push(content.parse()?);
-            } else {
-                let tt: proc_macro2::TokenTree = content.parse()?;
-                errors.add(
-                    tt.span(),
-                    format!(
-                        "expected a string literal in the `{key}` list: write [\"...\", \"...\"]"
-                    ),
-                );
-                skip_to_comma(&content)?;
-            }
-            if !content.is_empty() {
-                content.parse::<Token![,]>()?;
-            }
-        }
-        return Ok(Value::List(list));
-    }
-    if key == "down_revision" && input.peek(Ident) && input.fork().parse::<Ident>()? == "None" {
-        let none: Ident = input.parse()?;
-        errors.add(
-            none.span(),
-            "`down_revision = None` is written by leaving it out: a migration without \
-             down_revision is the root",
-        );
-        return Ok(Value::Bad);
-    }
-    let span = input
-        .cursor()
-        .token_tree()
-        .map_or_else(|| input.span(), |(tt, _)| tt.span());
-    let example = match key {
-        "down_revision" | "depends_on" | "branch_labels" => {
-            format!("{key} = \"...\" or {key} = [\"...\", \"...\"]")
-        }
-        _ => format!("{key} = \"...\""),
-    };
-    errors.add(span, format!("expected a string literal: write {example}"));
-    skip_to_comma(input)?;
-    Ok(Value::Bad)
-}
-
-fn skip_to_comma(input: ParseStream) -> syn::Result<()> {
-    while !input.is_empty() && !input.peek(Token![,]) {
-        input.parse::<proc_macro2::TokenTree>()?;
-    }
-    Ok(())
-}
-
-fn one_or_list(value: Value) -> Vec<LitStr> {
-    match value {
-        Value::One(lit) => vec![lit],
-        Value::List(list) => list,
-        Value::Bad => Vec::new(),
-    }
-}
-
-/// Collects a list of revision ids given to `argument`, reporting repeats and malformed
-/// ids at their own literal.
-fn id_list(value: Value, argument: &str, into: &mut Vec<Lit>, errors: &mut Errors) {
-    let list = one_or_list(value);
-    for (i, lit) in list.iter().enumerate() {
-        if list[..i].iter().any(|l| l.value() == lit.value()) {
-            errors.add(
-                lit.span(),
-                format!("{argument} lists `{}` twice: remove this one", lit.value()),
-            );
-        } else if check_id(lit, argument, errors) {
-            into.push(Lit::new(lit));
-        }
-    }
-}
-
-fn check_id(lit: &LitStr, what: &str, errors: &mut Errors) -> bool {
-    let value = lit.value();
-    match migrate_core::id::validate(&value) {
-        Ok(()) => true,
-        Err(e) => {
-            errors.add(lit.span(), id_error(what, &value, &e));
-            false
-        }
-    }
-}
-
-/// `<what> id `<value>` <reason>: <fix>`, with a corrected id when one is obvious.
-fn id_error(what: &str, value: &str, error: &IdError) -> String {
-    let fresh = || suggested_id(value);
-    let reason = match error {
-        IdError::Empty => {
-            return format!(
-                "{what} id is empty: use 12 lowercase hex digits, e.g. \"{}\"",
-                fresh()
-            );
-        }
-        IdError::TooShort { len } => format!("is too short ({len} characters, at least {MIN_LEN})"),
-        IdError::TooLong { len } => format!("is too long ({len} characters, at most {MAX_LEN})"),
-        IdError::Uppercase { lowercase } => {
-            return format!("{what} id `{value}` must be lowercase: write \"{lowercase}\"")
-        }
-        IdError::NotHex { ch, index } => format!(
-            "has {ch:?} at position {}, only hex digits 0-9 and a-f are allowed",
-            index + 1
-        ),
-    };
-    let cleaned: String = value
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let fix = if cleaned != value && migrate_core::id::is_valid(&cleaned) {
-        format!("write \"{cleaned}\"")
-    } else if what == "revision" {
-        format!("write \"{}\" (a fresh id)", fresh())
-    } else {
-        "copy the `revision` of the migration it names".to_owned()
-    };
-    format!("{what} id `{value}` {reason}: {fix}")
-}
-
-/// Branch labels are names a user types on the command line: letters, digits, `_` and `-`.
-pub(crate) fn check_label(label: &str) -> Result<(), String> {
-    if label.is_empty() {
-        return Err("branch label is empty: use a short name such as \"shop\"".to_owned());
-    }
-    if let Some(c) = label
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-    {
-        return Err(format!(
-            "branch label `{label}` has {c:?}: use letters, digits, `_` and `-` only"
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

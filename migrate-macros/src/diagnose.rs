@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use migrate_core::{EdgeKind, Graph, GraphError, Revision};
 
 use crate::checks;
-use crate::errors::suggested_id;
+use migrate_core::similar::fresh_id;
 
 /// The text of one compile error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,39 +72,8 @@ pub fn problems(graph: &Graph, dir: &str, package: &str) -> BTreeMap<String, Pro
                 // Only valid ids reach the graph; the attribute reports the others.
             }
             GraphError::DuplicateId { first, .. } => {
-                let all: Vec<&Revision> = graph
-                    .revisions()
-                    .iter()
-                    .filter(|r| r.id == first.id)
-                    .collect();
-                let mut notes: Vec<String> = all
-                    .iter()
-                    .map(|r| {
-                        if r.message.is_empty() {
-                            format!("declared in {}", r.location())
-                        } else {
-                            format!("declared in {} (\"{}\")", r.location(), r.message)
-                        }
-                    })
-                    .collect();
-                let newest = all.last().expect("a duplicate has two declarations");
-                notes.push(format!(
-                    "give the newer migration ({}) a fresh id, e.g. \"{}\"",
-                    newest.file,
-                    suggested_id(&newest.file)
-                ));
-                add(
-                    checks::revision(&first.id),
-                    Problem {
-                        message: format!(
-                            "revision `{}` is declared by {} migrations",
-                            first.id,
-                            all.len()
-                        ),
-                        label: "this id must be unique".to_owned(),
-                        notes,
-                    },
-                );
+                let (key, problem) = duplicate_id(graph, &first);
+                add(key, problem);
             }
             GraphError::MissingParent {
                 revision,
@@ -137,47 +106,8 @@ pub fn problems(graph: &Graph, dir: &str, package: &str) -> BTreeMap<String, Pro
                 ),
             ),
             GraphError::Cycle(cycle) => {
-                let from = &cycle.revisions[0];
-                let to = &cycle.revisions[1 % cycle.revisions.len()];
-                let (key, arg) = match cycle.links[0] {
-                    EdgeKind::DownRevision => {
-                        (checks::down_revision(&from.id, &to.id), "down_revision")
-                    }
-                    EdgeKind::DependsOn => (checks::depends_on(&from.id, &to.id), "depends_on"),
-                };
-                let (label, mut notes) = if cycle.revisions.len() == 1 {
-                    (
-                        format!("`{}` names itself", from.id),
-                        vec![format!(
-                            "a migration runs after its {arg}: name an older revision, or remove this one"
-                        )],
-                    )
-                } else {
-                    let mut notes: Vec<String> = cycle
-                        .revisions
-                        .iter()
-                        .map(|r| format!("in the cycle: {}", describe(r)))
-                        .collect();
-                    notes.push(
-                        "a migration runs after the revisions it names: one of these links must name an older revision instead"
-                            .to_owned(),
-                    );
-                    (
-                        format!("`{}` would have to run after itself", from.id),
-                        notes,
-                    )
-                };
-                if cycle.links.contains(&EdgeKind::DependsOn) {
-                    notes.push("`x -> y` means x names y in its down_revision, `x -(depends_on)-> y` in its depends_on".to_owned());
-                }
-                add(
-                    key,
-                    Problem {
-                        message: format!("{arg} `{}` makes a cycle: {}", to.id, cycle.text()),
-                        label,
-                        notes,
-                    },
-                );
+                let (key, problem) = cycle_problem(&cycle);
+                add(key, problem);
             }
             GraphError::MultipleRoots { roots } => {
                 let first = &roots[0];
@@ -208,34 +138,8 @@ pub fn problems(graph: &Graph, dir: &str, package: &str) -> BTreeMap<String, Pro
                 }
             }
             GraphError::UnmergedHeads { heads } => {
-                let last = heads.last().expect("several heads");
-                let ids: Vec<&str> = heads.iter().map(|h| h.id.as_str()).collect();
-                let mut notes: Vec<String> = heads
-                    .iter()
-                    .map(|h| format!("head {}", describe(h)))
-                    .collect();
-                notes.push(format!(
-                    "merge them with a new migration: {}",
-                    GraphError::merge_command(package, &heads)
-                ));
-                if let [first, _] = heads.as_slice() {
-                    notes.push(format!(
-                        "or, if `{}` should simply come after `{}`, set its down_revision to \"{}\"",
-                        last.id, first.id, first.id
-                    ));
-                }
-                add(
-                    checks::revision(&last.id),
-                    Problem {
-                        message: format!(
-                            "the migration graph has {} heads: {} are not merged",
-                            heads.len(),
-                            and_list(&ids)
-                        ),
-                        label: "this revision is one of the heads".to_owned(),
-                        notes,
-                    },
-                );
+                let (key, problem) = unmerged_heads(&heads, package);
+                add(key, problem);
             }
             GraphError::DuplicateBranchLabel {
                 label,
@@ -255,6 +159,118 @@ pub fn problems(graph: &Graph, dir: &str, package: &str) -> BTreeMap<String, Pro
         }
     }
     out
+}
+
+/// The problem of a revision id declared by several migrations.
+fn duplicate_id(graph: &Graph, first: &Revision) -> (String, Problem) {
+    let all: Vec<&Revision> = graph
+        .revisions()
+        .iter()
+        .filter(|r| r.id == first.id)
+        .collect();
+    let mut notes: Vec<String> = all
+        .iter()
+        .map(|r| {
+            if r.message.is_empty() {
+                format!("declared in {}", r.location())
+            } else {
+                format!("declared in {} (\"{}\")", r.location(), r.message)
+            }
+        })
+        .collect();
+    let newest = all.last().expect("a duplicate has two declarations");
+    notes.push(format!(
+        "give the newer migration ({}) a fresh id, e.g. \"{}\"",
+        newest.file,
+        fresh_id(&newest.file)
+    ));
+    (
+        checks::revision(&first.id),
+        Problem {
+            message: format!(
+                "revision `{}` is declared by {} migrations",
+                first.id,
+                all.len()
+            ),
+            label: "this id must be unique".to_owned(),
+            notes,
+        },
+    )
+}
+
+/// The problem of a cycle, at its first link.
+fn cycle_problem(cycle: &migrate_core::Cycle) -> (String, Problem) {
+    let from = &cycle.revisions[0];
+    let to = &cycle.revisions[1 % cycle.revisions.len()];
+    let (key, arg) = match cycle.links[0] {
+        EdgeKind::DownRevision => (checks::down_revision(&from.id, &to.id), "down_revision"),
+        EdgeKind::DependsOn => (checks::depends_on(&from.id, &to.id), "depends_on"),
+    };
+    let (label, mut notes) = if cycle.revisions.len() == 1 {
+        (
+            format!("`{}` names itself", from.id),
+            vec![format!(
+                "a migration runs after its {arg}: name an older revision, or remove this one"
+            )],
+        )
+    } else {
+        let mut notes: Vec<String> = cycle
+            .revisions
+            .iter()
+            .map(|r| format!("in the cycle: {}", describe(r)))
+            .collect();
+        notes.push(
+            "a migration runs after the revisions it names: one of these links must name an older revision instead"
+                .to_owned(),
+        );
+        (
+            format!("`{}` would have to run after itself", from.id),
+            notes,
+        )
+    };
+    if cycle.links.contains(&EdgeKind::DependsOn) {
+        notes.push("`x -> y` means x names y in its down_revision, `x -(depends_on)-> y` in its depends_on".to_owned());
+    }
+    (
+        key,
+        Problem {
+            message: format!("{arg} `{}` makes a cycle: {}", to.id, cycle.text()),
+            label,
+            notes,
+        },
+    )
+}
+
+/// The problem of unmerged heads, at the last head.
+fn unmerged_heads(heads: &[Revision], package: &str) -> (String, Problem) {
+    let last = heads.last().expect("several heads");
+    let ids: Vec<&str> = heads.iter().map(|h| h.id.as_str()).collect();
+    let mut notes: Vec<String> = heads
+        .iter()
+        .map(|h| format!("head {}", describe(h)))
+        .collect();
+    notes.push(format!(
+        "merge them with a new migration: {}",
+        GraphError::merge_command(package, heads)
+    ));
+    if let [first, _] = heads {
+        notes.push(format!(
+            "or, if `{}` should simply come after `{}`, set its down_revision to \"{}\"",
+            last.id, first.id, first.id
+        ));
+    }
+    (
+        checks::revision(&last.id),
+        Problem {
+            message: format!(
+                "the migration graph has {} heads: {} are not merged",
+                heads.len(),
+                and_list(&ids)
+            ),
+            label: "this revision is one of the heads".to_owned(),
+            notes,
+        },
+    )
 }
 
 fn unknown_target(

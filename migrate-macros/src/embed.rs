@@ -12,8 +12,9 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Item, LitStr, Token, Visibility};
 
 use crate::attr;
-use crate::errors::{suggested_id, Errors};
+use crate::errors::Errors;
 use crate::{ast, checks, diagnose};
+use migrate_core::similar::fresh_id;
 
 /// The variable that, when set at build time, replaces `CARGO_MANIFEST_DIR` as the base of
 /// the folder path.
@@ -166,42 +167,7 @@ pub fn embed_as(lit: &LitStr, cx: &Context, form: &Form) -> TokenStream {
     // ..)`; the macro keeps the checks that fail, each naming a trait of its own that nothing
     // implements, and drops the others (so a valid literal costs one trivial expansion).
     // Defined first: a `macro_rules!` is visible in the modules declared after it.
-    let mut failing = String::new();
-    let mut arms = String::new();
-    let mut declared = HashSet::new();
-    for f in &files {
-        let State::Migration {
-            revision,
-            usable: true,
-        } = &f.state
-        else {
-            continue;
-        };
-        for name in check_names(revision) {
-            let Some(problem) = problems.get(&name) else {
-                continue;
-            };
-            if declared.contains(&name) {
-                continue;
-            }
-            let _ = writeln!(arms, "({name} $($check:tt)*) => {{ $($check)* }};");
-            let _ = write!(
-                failing,
-                "#[diagnostic::on_unimplemented(message = {:?}, label = {:?}",
-                escape(&problem.message),
-                escape(&problem.label)
-            );
-            for note in &problem.notes {
-                let _ = write!(failing, ", note = {:?}", escape(note));
-            }
-            let _ = writeln!(
-                failing,
-                ")]\npub trait {name} {{ const OK: () = (); }}\n\
-                 #[diagnostic::do_not_recommend]\nimpl {name} for Never {{}}"
-            );
-            declared.insert(name);
-        }
-    }
+    let (arms, failing) = failing_checks(&files, &problems);
     let _ = writeln!(
         code,
         "#[allow(unused_macros)]\nmacro_rules! {} {{\n{arms}($($valid:tt)*) => {{}};\n}}",
@@ -209,25 +175,7 @@ pub fn embed_as(lit: &LitStr, cx: &Context, form: &Form) -> TokenStream {
     );
 
     // Modules, one per file rustc should compile.
-    let mut used_names = HashSet::new();
-    let mut module_of = vec![None; files.len()];
-    for (i, f) in files.iter().enumerate() {
-        let base = match &f.state {
-            State::Rejected => continue,
-            State::Migration { revision, .. } => format!("m_{}", revision.id),
-            _ => format!("m_file_{i}"),
-        };
-        let mut name = base.clone();
-        let mut n = 2;
-        while used_names.contains(&name) {
-            name = format!("{base}_{n}");
-            n += 1;
-        }
-        let path = f.path.to_string_lossy();
-        let _ = writeln!(code, "#[path = {path:?}]\npub mod {name};");
-        used_names.insert(name.clone());
-        module_of[i] = Some(name);
-    }
+    let module_of = declare_modules(&files, &mut code);
 
     let _ = writeln!(
         code,
@@ -284,6 +232,77 @@ pub fn embed_as(lit: &LitStr, cx: &Context, form: &Form) -> TokenStream {
             out
         }
     }
+}
+
+/// The arms of the check macro and the traits of the checks that fail: for each check
+/// of a usable file with a problem, an arm that keeps it and a trait nothing implements,
+/// carrying the problem's words.
+fn failing_checks(
+    files: &[File],
+    problems: &BTreeMap<String, crate::diagnose::Problem>,
+) -> (String, String) {
+    let mut failing = String::new();
+    let mut arms = String::new();
+    let mut declared = HashSet::new();
+    for f in files {
+        let State::Migration {
+            revision,
+            usable: true,
+        } = &f.state
+        else {
+            continue;
+        };
+        for name in check_names(revision) {
+            let Some(problem) = problems.get(&name) else {
+                continue;
+            };
+            if declared.contains(&name) {
+                continue;
+            }
+            let _ = writeln!(arms, "({name} $($check:tt)*) => {{ $($check)* }};");
+            let _ = write!(
+                failing,
+                "#[diagnostic::on_unimplemented(message = {:?}, label = {:?}",
+                escape(&problem.message),
+                escape(&problem.label)
+            );
+            for note in &problem.notes {
+                let _ = write!(failing, ", note = {:?}", escape(note));
+            }
+            let _ = writeln!(
+                failing,
+                ")]\npub trait {name} {{ const OK: () = (); }}\n\
+                 #[diagnostic::do_not_recommend]\nimpl {name} for Never {{}}"
+            );
+            declared.insert(name);
+        }
+    }
+    (arms, failing)
+}
+
+/// Declares a module per file rustc should compile (`#[path = ".."] pub mod NAME;`);
+/// returns each file's module name.
+fn declare_modules(files: &[File], code: &mut String) -> Vec<Option<String>> {
+    let mut used_names = HashSet::new();
+    let mut module_of = vec![None; files.len()];
+    for (i, f) in files.iter().enumerate() {
+        let base = match &f.state {
+            State::Rejected => continue,
+            State::Migration { revision, .. } => format!("m_{}", revision.id),
+            _ => format!("m_file_{i}"),
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while used_names.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        let path = f.path.to_string_lossy();
+        let _ = writeln!(code, "#[path = {path:?}]\npub mod {name};");
+        used_names.insert(name.clone());
+        module_of[i] = Some(name);
+    }
+    module_of
 }
 
 /// Parses code written by the macro. In a build this is the compiler's lexer, called
@@ -445,7 +464,7 @@ fn read_file_with_syn(
                     "`{display}` has no #[migration]: every .rs file in `{rel}` is one migration; \
                      add #[migration(revision = \"{}\", down_revision = \"...\")] to its upgrade function, \
                      or move the file out of the folder",
-                    suggested_id(display)
+                    fresh_id(display)
                 ),
             );
             State::Rejected

@@ -57,20 +57,10 @@ impl Errors {
     }
 }
 
-/// A fresh-looking 12-digit revision id derived from `seed` (FNV-1a), stable across builds
-/// so that suggestions in error messages do not change between runs.
-pub fn suggested_id(seed: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in seed.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{:012x}", hash & 0xffff_ffff_ffff)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use migrate_core::similar::fresh_id as suggested_id;
 
     #[test]
     fn accumulates_in_order() {

@@ -48,7 +48,7 @@ fn lits(lits: &[Lit]) -> Vec<fallback::Lit> {
     lits.iter()
         .map(|l| fallback::Lit {
             value: l.value.clone(),
-            span: l.span,
+            span: l.pos,
         })
         .collect()
 }
@@ -57,7 +57,7 @@ fn convert(args: &attr::Args) -> fallback::Args {
     fallback::Args {
         revision: args.revision.as_ref().map(|r| fallback::Lit {
             value: r.value.clone(),
-            span: r.span,
+            span: r.pos,
         }),
         down_revisions: lits(&args.down_revisions),
         message: args.message.as_ref().map(|m| m.value.clone()),

@@ -24,7 +24,10 @@ macro_rules! token_api {
         pub mod $name {
             use ::$pm::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
-            use crate::attr::{check_label, ARGUMENTS};
+            use std::borrow::Cow;
+
+            use migrate_core::attr::ArgToken;
+
             use crate::checks;
 
             /// A string literal's value and span.
@@ -33,6 +36,12 @@ macro_rules! token_api {
                 pub value: String,
                 /// Its span (the literal, quotes included).
                 pub span: Span,
+            }
+
+            impl From<migrate_core::attr::Lit<Span>> for Lit {
+                fn from(lit: migrate_core::attr::Lit<Span>) -> Self {
+                    Lit { value: lit.value, span: lit.pos }
+                }
             }
 
             /// Valid arguments (see `attr::Args`, which this mirrors).
@@ -83,22 +92,16 @@ macro_rules! token_api {
                 Ok(out.into_iter().collect())
             }
 
-            /// A plain string literal's value and span: `"..."` without escapes or suffix, whose
-            /// value is the text between the quotes. `None` for anything else (escapes and raw
+            /// A plain string literal's value: `"..."` without escapes or suffix, whose value
+            /// is the text between the quotes. `None` for anything else (escapes and raw
             /// strings included: the full parser decodes those).
-            fn string(tt: &TokenTree) -> Option<Lit> {
-                let TokenTree::Literal(lit) = tt else {
-                    return None;
-                };
+            fn plain_string(lit: &Literal) -> Option<String> {
                 let text = lit.to_string();
                 let value = text.strip_prefix('"')?.strip_suffix('"')?;
                 if value.contains(['\\', '"', '\r']) {
                     return None;
                 }
-                Some(Lit {
-                    value: value.to_owned(),
-                    span: lit.span(),
-                })
+                Some(value.to_owned())
             }
 
             fn is_punct(tt: Option<&TokenTree>, ch: char) -> bool {
@@ -111,98 +114,41 @@ macro_rules! token_api {
                 matches!(tt, Some(TokenTree::Ident(i)) if i.to_string() == word)
             }
 
-            /// A value: one string, or a bracketed list of strings (a trailing comma allowed).
-            fn value(tt: &TokenTree) -> Option<Vec<Lit>> {
-                match tt {
-                    TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {
-                        let tokens: Vec<TokenTree> = g.stream().into_iter().collect();
-                        let mut list = Vec::new();
-                        let mut i = 0;
-                        while i < tokens.len() {
-                            list.push(string(&tokens[i])?);
-                            i += 1;
-                            if i < tokens.len() {
-                                if !is_punct(tokens.get(i), ',') {
-                                    return None;
-                                }
-                                i += 1;
-                            }
+            /// The tokens as the one parser (`migrate_core::attr`) reads them; `None` at a
+            /// token the common case does not read (a literal other than a plain string, a
+            /// group other than a list).
+            fn arg_tokens(tokens: &[TokenTree]) -> Option<Vec<ArgToken<'static, Span>>> {
+                let mut out = Vec::with_capacity(tokens.len());
+                for tt in tokens {
+                    out.push(match tt {
+                        TokenTree::Ident(i) => ArgToken::Ident { name: Cow::Owned(i.to_string()), pos: i.span() },
+                        TokenTree::Punct(p) => ArgToken::Punct { ch: p.as_char(), pos: p.span() },
+                        TokenTree::Literal(lit) => ArgToken::Str { value: plain_string(lit)?, pos: lit.span() },
+                        TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {
+                            let items: Vec<TokenTree> = g.stream().into_iter().collect();
+                            ArgToken::List { items: arg_tokens(&items)?, pos: g.span() }
                         }
-                        Some(list)
-                    }
-                    other => string(other).map(|lit| vec![lit]),
+                        TokenTree::Group(_) => return None,
+                    });
                 }
+                Some(out)
             }
 
-            /// The arguments, when every one of them is well-formed and valid.
+            /// The arguments, when every one of them is well-formed and valid (read by the
+            /// one parser, `migrate_core::attr`; any error is left to the full path, which
+            /// reports it at its span).
             pub fn args(tokens: &[TokenTree]) -> Option<Args> {
-                let mut args = Args::default();
-                let mut seen: Vec<String> = Vec::new();
-                let mut i = 0;
-                while i < tokens.len() {
-                    let TokenTree::Ident(name) = &tokens[i] else {
-                        return None;
-                    };
-                    let key = name.to_string();
-                    if !ARGUMENTS.contains(&key.as_str()) || seen.contains(&key) {
-                        return None;
-                    }
-                    if !is_punct(tokens.get(i + 1), '=') {
-                        return None;
-                    }
-                    let raw = tokens.get(i + 2)?;
-                    let is_list = matches!(raw, TokenTree::Group(_));
-                    let lits = value(raw)?;
-                    i += 3;
-                    if i < tokens.len() {
-                        if !is_punct(tokens.get(i), ',') {
-                            return None;
-                        }
-                        i += 1;
-                    }
-                    let distinct = lits
-                        .iter()
-                        .enumerate()
-                        .all(|(k, l)| lits[..k].iter().all(|m| m.value != l.value));
-                    if !distinct {
-                        return None;
-                    }
-                    match key.as_str() {
-                        "revision" | "message" => {
-                            if is_list {
-                                return None;
-                            }
-                            let [lit] = <[Lit; 1]>::try_from(lits).ok()?;
-                            if key == "revision" {
-                                if !migrate_core::id::is_valid(&lit.value) {
-                                    return None;
-                                }
-                                args.revision = Some(lit);
-                            } else {
-                                args.message = Some(lit.value);
-                            }
-                        }
-                        "down_revision" | "depends_on" => {
-                            if !lits.iter().all(|l| migrate_core::id::is_valid(&l.value)) {
-                                return None;
-                            }
-                            if key == "down_revision" {
-                                args.down_revisions = lits;
-                            } else {
-                                args.depends_on = lits;
-                            }
-                        }
-                        "branch_labels" => {
-                            if !lits.iter().all(|l| check_label(&l.value).is_ok()) {
-                                return None;
-                            }
-                            args.branch_labels = lits;
-                        }
-                        _ => return None,
-                    }
-                    seen.push(key);
+                let (args, errors) = migrate_core::attr::parse(arg_tokens(tokens)?, Span::call_site());
+                if !errors.is_empty() {
+                    return None;
                 }
-                args.revision.is_some().then_some(args)
+                Some(Args {
+                    revision: args.revision.map(Lit::from),
+                    down_revisions: args.down_revisions.into_iter().map(Lit::from).collect(),
+                    message: args.message.map(|m| m.value),
+                    branch_labels: args.branch_labels.into_iter().map(Lit::from).collect(),
+                    depends_on: args.depends_on.into_iter().map(Lit::from).collect(),
+                })
             }
 
             /// The function's name, when the item is `[#[..]]* [pub[(..)]] fn NAME() -> Vec<Op> { .. }`.

@@ -194,6 +194,42 @@ fn chain(root: Expr, calls: Vec<(&'static str, Vec<Expr>)>) -> Expr {
     }
 }
 
+/// A method call of a chain: its name and its arguments.
+type MethodCall = (&'static str, Vec<Expr>);
+
+/// rustfmt's `wrap_items`: `ident(items)` on one line when the items are horizontal and
+/// fit, else the items on their own lines.
+fn wrap_items(
+    ident: &str,
+    (open, close): (&str, &str),
+    items_str: &str,
+    tactic: Tactic,
+    shape: Shape,
+    nested_shape: Shape,
+) -> String {
+    let extendable = tactic == Tactic::Horizontal;
+    let avail = shape.width.saturating_sub(width(ident));
+    let extend_width = if items_str.is_empty() {
+        2
+    } else {
+        first_line_width(items_str) + 1
+    };
+    let mut out = format!("{ident}{open}");
+    if extendable && extend_width <= avail {
+        out.push_str(items_str);
+    } else {
+        if !items_str.is_empty() {
+            out.push('\n');
+            out.push_str(&spaces(nested_shape.indent));
+            out.push_str(items_str);
+        }
+        out.push('\n');
+        out.push_str(&spaces(shape.indent));
+    }
+    out.push_str(close);
+    out
+}
+
 fn array(mac: bool, items: Vec<Expr>) -> Expr {
     let flat = flat_list("", if mac { "vec!" } else { "" }, ('[', ']'), &items);
     Expr::Array { mac, items, flat }
@@ -203,38 +239,9 @@ fn vec_mac(items: Vec<Expr>) -> Expr {
     array(true, items)
 }
 
-/// Whether a character is written as itself in a string literal: printable, and one
-/// column wide in every terminal (so widths are character counts, as rustfmt measures).
-fn plain_char(c: char) -> bool {
-    matches!(c,
-        ' '..='~'
-        | '\u{a1}'..='\u{ac}'
-        | '\u{ae}'..='\u{2ff}'
-        | '\u{391}'..='\u{3a1}'
-        | '\u{3a3}'..='\u{3c9}'
-        | '\u{400}'..='\u{482}'
-        | '\u{48a}'..='\u{4ff}')
-}
-
-/// `s` as a Rust string literal.
-pub(crate) fn string_literal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            c if plain_char(c) => out.push(c),
-            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
+/// `s` as a Rust string literal (the one escaping routine, shared with the migration-file
+/// writer).
+pub(crate) use migrate_core::lex::string_literal;
 
 fn lit(s: &str) -> Expr {
     atom(string_literal(s), true)
@@ -986,27 +993,7 @@ impl Layout {
         let combine = n == 1 && ident_width < TAB;
         let overflow_last = combine || items.last().is_some_and(|e| can_be_overflowed(e, n));
         let placeholder = if overflow_last {
-            let old = self.force_one_line_chain.get();
-            if !combine && kind != ListKind::VecMacro && matches!(items[n - 1], Expr::Chain { .. })
-            {
-                self.force_one_line_chain.set(true);
-            }
-            let last_shape = if n == 1 && !is_nested_call(&items[0]) {
-                Some(one_line_shape)
-            } else {
-                let offset: usize = list[..n - 1].iter().map(|i| 2 + width(i.inner())).sum();
-                Shape {
-                    width: max_width.min(one_line_shape.width),
-                    ..one_line_shape
-                }
-                .offset_left(offset)
-            };
-            let result = last_shape.and_then(|s| self.rewrite(&items[n - 1], s));
-            if let Some(rw) = &result {
-                list[n - 1].text = Some(rw.split('\n').next().unwrap_or("").to_owned());
-            }
-            self.force_one_line_chain.set(old);
-            result
+            self.overflow_last_item(items, &mut list, kind, combine, one_line_shape, max_width)
         } else {
             None
         };
@@ -1059,28 +1046,49 @@ impl Layout {
             ends_with_newline,
         )?;
 
-        // wrap_items
-        let extendable = tactic == Tactic::Horizontal;
-        let avail = shape.width.saturating_sub(ident_width);
-        let extend_width = if items_str.is_empty() {
-            2
-        } else {
-            first_line_width(&items_str) + 1
-        };
-        let mut out = format!("{ident}{open}");
-        if extendable && extend_width <= avail {
-            out.push_str(&items_str);
-        } else {
-            if !items_str.is_empty() {
-                out.push('\n');
-                out.push_str(&spaces(nested_shape.indent));
-                out.push_str(&items_str);
-            }
-            out.push('\n');
-            out.push_str(&spaces(shape.indent));
+        let delimiters = (open, close);
+        Some(wrap_items(
+            ident,
+            delimiters,
+            &items_str,
+            tactic,
+            shape,
+            nested_shape,
+        ))
+    }
+
+    /// rustfmt's `try_overflow_last_item`: the last item rewritten in the space left on
+    /// the line (its first line put in `list`), if it fits there.
+    fn overflow_last_item(
+        &self,
+        items: &[Expr],
+        list: &mut [Item],
+        kind: ListKind,
+        combine: bool,
+        one_line_shape: Shape,
+        max_width: usize,
+    ) -> Option<String> {
+        let n = items.len();
+        let old = self.force_one_line_chain.get();
+        if !combine && kind != ListKind::VecMacro && matches!(items[n - 1], Expr::Chain { .. }) {
+            self.force_one_line_chain.set(true);
         }
-        out.push_str(close);
-        Some(out)
+        let last_shape = if n == 1 && !is_nested_call(&items[0]) {
+            Some(one_line_shape)
+        } else {
+            let offset: usize = list[..n - 1].iter().map(|i| 2 + width(i.inner())).sum();
+            Shape {
+                width: max_width.min(one_line_shape.width),
+                ..one_line_shape
+            }
+            .offset_left(offset)
+        };
+        let result = last_shape.and_then(|s| self.rewrite(&items[n - 1], s));
+        if let Some(rw) = &result {
+            list[n - 1].text = Some(rw.split('\n').next().unwrap_or("").to_owned());
+        }
+        self.force_one_line_chain.set(old);
+        result
     }
 
     fn rewrite_method(&self, child: &(&'static str, Vec<Expr>), shape: Shape) -> Option<String> {
@@ -1088,14 +1096,14 @@ impl Layout {
         self.rewrite_list(&format!(".{name}"), args, &[], shape, ListKind::Call)
     }
 
-    /// rustfmt's block-indented chain formatting.
-    fn rewrite_chain(
+    /// The root of a chain, with the calls that fit on its first line when it is short
+    /// (rustfmt's chain root): its text, whether it ends with a block, the calls left.
+    fn chain_root<'c>(
         &self,
         root: &Expr,
-        calls: &[(&'static str, Vec<Expr>)],
+        calls: &'c [MethodCall],
         shape: Shape,
-    ) -> Option<String> {
-        let force = self.force_one_line_chain.get();
+    ) -> Option<(String, bool, &'c [MethodCall])> {
         let mut root_rw = self.rewrite(root, shape)?;
         let mut root_ends_with_block = match root {
             Expr::Atom { .. } => false,
@@ -1115,6 +1123,18 @@ impl Layout {
                 break;
             }
         }
+        Some((root_rw, root_ends_with_block, children))
+    }
+
+    /// rustfmt's block-indented chain formatting.
+    fn rewrite_chain(
+        &self,
+        root: &Expr,
+        calls: &[(&'static str, Vec<Expr>)],
+        shape: Shape,
+    ) -> Option<String> {
+        let force = self.force_one_line_chain.get();
+        let (root_rw, root_ends_with_block, children) = self.chain_root(root, calls, shape)?;
         if children.is_empty() {
             return (self.lenient || fits(&root_rw, shape)).then_some(root_rw);
         }
@@ -1469,8 +1489,9 @@ fn collect_comments(len: usize, comments: &[(usize, String)]) -> Vec<Option<Stri
     out
 }
 
-/// A whole migration file for `ops`, in the style of the files in `versions/` (the header
-/// and attribute of [`migrate_core::scan::render_migration`], then `pub fn upgrade()`
+/// A whole migration file for `ops`, in the style of the files in `versions/`, by the one
+/// writer of migration files ([`migrate_core::scan::render_file`]: the header and
+/// attribute of [`migrate_core::scan::render_migration`], then `pub fn upgrade()`
 /// returning the ops as [`ops_to_rust`] writes them; the downgrade is derived). `parents`
 /// is empty for a first migration, one id usually, several for a merge. The values are
 /// written as given: check ids with [`migrate_core::id::validate`] first.
@@ -1521,18 +1542,14 @@ pub fn migration_file_commented(
     ops: &[Op],
     comments: &[(usize, String)],
 ) -> String {
-    let header = migrate_core::scan::render_migration(&migrate_core::scan::NewMigration {
+    let new = migrate_core::scan::NewMigration {
         id: id.to_owned(),
         parents: parents.iter().map(|p| p.to_string()).collect(),
         message: message.to_owned(),
         ..Default::default()
-    });
-    const SIGNATURE: &str = "pub fn upgrade() -> Vec<Op> {\n";
-    let head = match header.find(SIGNATURE) {
-        Some(at) => &header[..at + SIGNATURE.len()],
-        None => &header,
     };
-    format!("{head}    {}\n}}\n", ops_to_rust_commented(ops, comments))
+    let ops = ops_to_rust_commented(ops, comments);
+    migrate_core::scan::render_file(&new, None, migrate_core::scan::MigrationBody::Ops(&ops))
 }
 
 #[cfg(test)]

@@ -28,6 +28,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+// A raw string literal holding a statement: the writer's, shared with every Rust text
+// this project writes.
+use migrate_core::lex::raw_string_literal as raw;
 use migrate_core::scan;
 
 /// Where the scripts come from.
@@ -47,6 +50,34 @@ pub struct ImportError {
     pub path: PathBuf,
     /// What is wrong.
     pub message: String,
+}
+
+/// Why a SQL script cannot be split into statements: something opened and never closed,
+/// at the line where it opens.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SplitError {
+    /// A `/* ... */` comment without its end.
+    #[error("line {line}: a /* comment is never closed")]
+    UnclosedComment {
+        /// The line where it opens.
+        line: usize,
+    },
+    /// A quoted string or identifier without its closing quote.
+    #[error("line {line}: a {quote} quote is never closed")]
+    UnclosedQuote {
+        /// The line where it opens.
+        line: usize,
+        /// The quote: `'`, `"` or `` ` ``.
+        quote: char,
+    },
+    /// A PostgreSQL dollar-quoted body (`$tag$ ... $tag$`) without its end.
+    #[error("line {line}: a {tag} quoted body is never closed")]
+    UnclosedDollarQuote {
+        /// The line where it opens.
+        line: usize,
+        /// The opening `$tag$`.
+        tag: String,
+    },
 }
 
 fn error(path: &Path, message: impl Into<String>) -> ImportError {
@@ -151,7 +182,7 @@ fn number(version: &str) -> u64 {
 fn read_sql(path: &Path) -> Result<Vec<String>, ImportError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
-    let statements = split_statements(&text).map_err(|m| error(path, m))?;
+    let statements = split_statements(&text).map_err(|e| error(path, e.to_string()))?;
     if statements.is_empty() {
         return Err(error(path, "the script has no SQL statement"));
     }
@@ -258,7 +289,7 @@ fn read_numbered(paths: &[PathBuf]) -> Result<Vec<Script>, ImportError> {
 /// Splits a SQL script into statements at top-level `;`, keeping quoted strings, quoted
 /// identifiers, comments and PostgreSQL dollar-quoted bodies whole. Comments and blank
 /// statements are dropped. An unterminated quote or comment is an error.
-pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
+pub fn split_statements(sql: &str) -> Result<Vec<String>, SplitError> {
     let bytes = sql.as_bytes();
     let mut statements = Vec::new();
     let mut current = String::new();
@@ -279,10 +310,9 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
                 match sql[i + 2..].find("*/") {
                     Some(end) => i += 2 + end + 2,
                     None => {
-                        return Err(format!(
-                            "line {}: a /* comment is never closed",
-                            line_of(start)
-                        ))
+                        return Err(SplitError::UnclosedComment {
+                            line: line_of(start),
+                        })
                     }
                 }
                 current.push(' ');
@@ -295,11 +325,10 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
                 loop {
                     match bytes.get(j) {
                         None => {
-                            return Err(format!(
-                                "line {}: a {} quote is never closed",
-                                line_of(start),
-                                quote as char
-                            ))
+                            return Err(SplitError::UnclosedQuote {
+                                line: line_of(start),
+                                quote: char::from(quote),
+                            })
                         }
                         Some(&b) if b == quote && bytes.get(j + 1) == Some(&quote) => j += 2,
                         Some(&b'\\') if quote == b'\'' => j += 2,
@@ -331,10 +360,10 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
                                 continue;
                             }
                             None => {
-                                return Err(format!(
-                                    "line {}: a {open} quoted body is never closed",
-                                    line_of(i)
-                                ))
+                                return Err(SplitError::UnclosedDollarQuote {
+                                    line: line_of(i),
+                                    tag: open,
+                                })
                             }
                         }
                     }
@@ -362,16 +391,6 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
     Ok(statements)
 }
 
-/// A raw string literal holding `text`, with enough `#` that it cannot end early.
-fn raw(text: &str) -> String {
-    let mut hashes = 1;
-    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
-        hashes += 1;
-    }
-    let h = "#".repeat(hashes);
-    format!("r{h}\"{text}\"{h}")
-}
-
 fn ops_code(statements: &[String], indent: &str) -> String {
     let mut s = String::from("vec![\n");
     for st in statements {
@@ -382,7 +401,10 @@ fn ops_code(statements: &[String], indent: &str) -> String {
     s
 }
 
-/// The text of the migration file for `script`, on `parent`.
+/// The text of the migration file for `script`, on `parent`, written by the one writer of
+/// migration files ([`scan::render_file`]): the script's name as the message, where it
+/// comes from as a note, its statements as `op::execute` ops, and its down script, when
+/// there is one, as the downgrade of an inline module.
 pub fn migration_source(script: &Script, source: Source, parent: Option<&str>) -> String {
     let id = revision_id(source, &script.version);
     let origin = match source {
@@ -400,34 +422,32 @@ pub fn migration_source(script: &Script, source: Source, parent: Option<&str>) -
     } else {
         "irreversible: there was no down script"
     };
-    let parent_arg = parent.map_or(String::new(), |p| format!("    down_revision = \"{p}\",\n"));
-    let attribute = format!(
-        "#[migration(\n    revision = \"{id}\",\n{parent_arg}    message = \"{}\"\n)]",
-        script.name.replace('\\', "\\\\").replace('"', "\\\"")
-    );
-    let mut text = format!(
-        "//! {}\n//!\n//! Imported from the {origin} ({file}), {down_note}.\n",
-        script.name
-    );
+    let new = scan::NewMigration {
+        id,
+        parents: parent.map(str::to_owned).into_iter().collect(),
+        message: script.name.clone(),
+        ..scan::NewMigration::default()
+    };
+    let note = format!("Imported from the {origin} ({file}), {down_note}.");
     match &script.down {
-        None => {
-            let _ = write!(
-                text,
-                "use migrate_runtime::prelude::*;\n\n{attribute}\npub fn upgrade() -> Vec<Op> {{\n    {}\n}}\n",
-                ops_code(&script.up, "    ")
-            );
-        }
+        None => scan::render_file(
+            &new,
+            Some(&note),
+            scan::MigrationBody::Ops(&ops_code(&script.up, "    ")),
+        ),
         Some(down) => {
             let module = format!("imported_{}", script.version.replace('-', "_"));
-            let _ = write!(
-                text,
-                "use migrate_runtime::migration;\n\n{attribute}\npub mod {module} {{\n    use migrate_runtime::prelude::*;\n\n    pub fn upgrade() -> Vec<Op> {{\n        {}\n    }}\n\n    pub fn downgrade() -> Vec<Op> {{\n        {}\n    }}\n}}\n",
-                ops_code(&script.up, "        "),
-                ops_code(down, "        ")
-            );
+            scan::render_file(
+                &new,
+                Some(&note),
+                scan::MigrationBody::Module {
+                    name: &module,
+                    upgrade: &ops_code(&script.up, "        "),
+                    downgrade: &ops_code(down, "        "),
+                },
+            )
         }
     }
-    text
 }
 
 /// Imports the scripts of `from` into the versions folder `versions`, chained after its
@@ -493,11 +513,14 @@ mod tests {
     #[test]
     fn unterminated_quotes_are_errors_with_a_line() {
         assert_eq!(
-            split_statements("SELECT 1;\nSELECT 'oops;").unwrap_err(),
+            split_statements("SELECT 1;\nSELECT 'oops;")
+                .unwrap_err()
+                .to_string(),
             "line 2: a ' quote is never closed"
         );
         assert!(split_statements("/* never")
             .unwrap_err()
+            .to_string()
             .contains("never closed"));
     }
 

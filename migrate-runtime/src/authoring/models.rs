@@ -64,6 +64,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use migrate_core::lex::{self, TokenKind};
+
 use crate::column::{Column, EnumType, Type};
 use crate::schema::Schema;
 use crate::table::{ForeignKey, Table};
@@ -102,8 +104,8 @@ fn err<T>(line: u32, message: impl Into<String>) -> Result<T, ModelsError> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Lexing: tokens with their lines, grouped by brackets. Comments (doc comments included)
-// are dropped.
+// Tokens with their lines, grouped by brackets, from the one lexer
+// (`migrate_core::lex`). Comments (doc comments included) are dropped.
 // ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq)]
@@ -125,325 +127,35 @@ struct Token {
     line: u32,
 }
 
-fn closing(open: char) -> char {
-    match open {
-        '(' => ')',
-        '[' => ']',
-        _ => '}',
-    }
-}
-
-fn is_ident_start(c: char) -> bool {
-    c == '_' || c.is_alphabetic()
-}
-
-fn is_ident_continue(c: char) -> bool {
-    c == '_' || c.is_alphanumeric()
-}
-
-struct Lexer {
-    chars: Vec<char>,
-    pos: usize,
-    line: u32,
-}
-
-impl Lexer {
-    fn peek(&self, ahead: usize) -> Option<char> {
-        self.chars.get(self.pos + ahead).copied()
-    }
-
-    fn bump(&mut self) -> Option<char> {
-        let c = self.chars.get(self.pos).copied()?;
-        self.pos += 1;
-        if c == '\n' {
-            self.line += 1;
+impl From<lex::LexError> for ModelsError {
+    fn from(e: lex::LexError) -> Self {
+        ModelsError {
+            line: e.line,
+            message: e.kind.to_string(),
         }
-        Some(c)
-    }
-
-    /// A quoted literal's value (the opening quote already consumed), escapes decoded
-    /// unless `raw`.
-    fn quoted(&mut self, quote: char, raw: bool, start: u32) -> Result<String, ModelsError> {
-        let mut value = String::new();
-        loop {
-            let Some(c) = self.bump() else {
-                return err(start, "this literal is never closed: end it with its quote");
-            };
-            match c {
-                c if c == quote => return Ok(value),
-                '\\' if !raw => {
-                    let Some(e) = self.bump() else {
-                        return err(start, "this literal is never closed: end it with its quote");
-                    };
-                    match e {
-                        'n' => value.push('\n'),
-                        'r' => value.push('\r'),
-                        't' => value.push('\t'),
-                        '0' => value.push('\0'),
-                        '\\' | '\'' | '"' => value.push(e),
-                        '\n' => {
-                            while self.peek(0).is_some_and(char::is_whitespace) {
-                                self.bump();
-                            }
-                        }
-                        'x' => {
-                            let hex: String = (0..2).filter_map(|_| self.bump()).collect();
-                            match u8::from_str_radix(&hex, 16) {
-                                Ok(b) if b < 0x80 => value.push(char::from(b)),
-                                _ => {
-                                    return err(
-                                        self.line,
-                                        format!(
-                                        "`\\x{hex}` is not a valid escape: use `\\x00` to `\\x7f`"
-                                    ),
-                                    )
-                                }
-                            }
-                        }
-                        'u' => {
-                            let mut hex = String::new();
-                            if self.bump() != Some('{') {
-                                return err(self.line, "a `\\u` escape needs braces: `\\u{...}`");
-                            }
-                            loop {
-                                match self.bump() {
-                                    Some('}') => break,
-                                    Some(h) if hex.len() < 8 => hex.push(h),
-                                    _ => {
-                                        return err(
-                                            self.line,
-                                            "this `\\u{...}` escape is never closed",
-                                        )
-                                    }
-                                }
-                            }
-                            match u32::from_str_radix(&hex.replace('_', ""), 16)
-                                .ok()
-                                .and_then(char::from_u32)
-                            {
-                                Some(ch) => value.push(ch),
-                                None => {
-                                    return err(
-                                        self.line,
-                                        format!("`\\u{{{hex}}}` is not a character"),
-                                    )
-                                }
-                            }
-                        }
-                        other => {
-                            return err(
-                                self.line,
-                                format!("`\\{other}` is not a known escape in a literal"),
-                            )
-                        }
-                    }
-                }
-                c => value.push(c),
-            }
-        }
-    }
-
-    /// A raw string `r#"..."#` from its `r` (or after a `b`/`c` prefix).
-    fn raw_string(&mut self, start: u32) -> Result<String, ModelsError> {
-        self.bump(); // r
-        let mut hashes = 0;
-        while self.peek(0) == Some('#') {
-            self.bump();
-            hashes += 1;
-        }
-        if self.bump() != Some('"') {
-            return err(start, "a raw string needs `\"` after its `r` and `#`s");
-        }
-        let mut value = String::new();
-        loop {
-            let Some(c) = self.bump() else {
-                return err(
-                    start,
-                    format!(
-                        "this raw string is never closed: end it with `\"{}`",
-                        "#".repeat(hashes)
-                    ),
-                );
-            };
-            if c == '"' && (0..hashes).all(|k| self.peek(k) == Some('#')) {
-                for _ in 0..hashes {
-                    self.bump();
-                }
-                return Ok(value);
-            }
-            value.push(c);
-        }
-    }
-
-    fn is_raw_string_at(&self, at: usize) -> bool {
-        if self.peek(at) != Some('r') {
-            return false;
-        }
-        let mut k = at + 1;
-        while self.peek(k) == Some('#') {
-            k += 1;
-        }
-        self.peek(k) == Some('"')
     }
 }
 
 fn lex(text: &str) -> Result<Vec<Token>, ModelsError> {
-    let mut lx = Lexer {
-        chars: text.chars().collect(),
-        pos: 0,
-        line: 1,
+    lex::nest(text, MAX_DEPTH, leaf, |open, line, inner| Token {
+        tok: Tok::Group(open, inner),
+        line,
+    })
+}
+
+/// A token other than a bracket.
+fn leaf(t: lex::Token<'_>) -> Result<Token, ModelsError> {
+    let tok = match t.kind {
+        TokenKind::Ident { raw } => Tok::Ident(t.ident().unwrap_or(t.text).to_owned(), raw),
+        TokenKind::Str { .. } => match t.string_value() {
+            Some(Ok(value)) => Tok::Str(value),
+            Some(Err(e)) => return err(t.line, e.to_string()),
+            None => Tok::Lit(t.text.to_owned()),
+        },
+        TokenKind::Lit => Tok::Lit(t.text.to_owned()),
+        TokenKind::Punct(c) | TokenKind::Open(c) | TokenKind::Close(c) => Tok::Punct(c),
     };
-    let mut stack: Vec<(char, u32, Vec<Token>)> = Vec::new();
-    let mut current: Vec<Token> = Vec::new();
-    while let Some(c) = lx.peek(0) {
-        let line = lx.line;
-        let tok = match c {
-            // A byte-order mark is as good as whitespace.
-            c if c.is_whitespace() || c == '\u{feff}' => {
-                lx.bump();
-                continue;
-            }
-            '/' if lx.peek(1) == Some('/') => {
-                while lx.peek(0).is_some_and(|c| c != '\n') {
-                    lx.bump();
-                }
-                continue;
-            }
-            '/' if lx.peek(1) == Some('*') => {
-                lx.bump();
-                lx.bump();
-                let mut depth = 1;
-                while depth > 0 {
-                    match lx.bump() {
-                        None => {
-                            return err(
-                                line,
-                                "this block comment is never closed: end it with `*/`",
-                            )
-                        }
-                        Some('/') if lx.peek(0) == Some('*') => {
-                            lx.bump();
-                            depth += 1;
-                        }
-                        Some('*') if lx.peek(0) == Some('/') => {
-                            lx.bump();
-                            depth -= 1;
-                        }
-                        Some(_) => {}
-                    }
-                }
-                continue;
-            }
-            '"' => {
-                lx.bump();
-                Tok::Str(lx.quoted('"', false, line)?)
-            }
-            'r' if lx.is_raw_string_at(0) => Tok::Str(lx.raw_string(line)?),
-            'b' | 'c' if lx.peek(1) == Some('"') => {
-                lx.bump();
-                lx.bump();
-                let v = lx.quoted('"', false, line)?;
-                Tok::Lit(format!("{c}{v:?}"))
-            }
-            'b' | 'c' if lx.is_raw_string_at(1) => {
-                lx.bump();
-                let v = lx.raw_string(line)?;
-                Tok::Lit(format!("{c}r{v:?}"))
-            }
-            'b' if lx.peek(1) == Some('\'') => {
-                lx.bump();
-                lx.bump();
-                let v = lx.quoted('\'', false, line)?;
-                Tok::Lit(format!("b{v:?}"))
-            }
-            'r' if lx.peek(1) == Some('#') && lx.peek(2).is_some_and(is_ident_start) => {
-                lx.bump();
-                lx.bump();
-                let mut name = String::new();
-                while let Some(c) = lx.peek(0).filter(|c| is_ident_continue(*c)) {
-                    name.push(c);
-                    lx.bump();
-                }
-                Tok::Ident(name, true)
-            }
-            c if is_ident_start(c) => {
-                let mut name = String::new();
-                while let Some(c) = lx.peek(0).filter(|c| is_ident_continue(*c)) {
-                    name.push(c);
-                    lx.bump();
-                }
-                Tok::Ident(name, false)
-            }
-            c if c.is_ascii_digit() => {
-                let mut text = String::new();
-                while let Some(c) = lx
-                    .peek(0)
-                    .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-                {
-                    text.push(c);
-                    lx.bump();
-                }
-                Tok::Lit(text)
-            }
-            '\'' => {
-                // A char literal ('x', '\n') or a lifetime ('a).
-                if lx.peek(1) == Some('\\') || (lx.peek(1).is_some() && lx.peek(2) == Some('\'')) {
-                    lx.bump();
-                    let v = lx.quoted('\'', false, line)?;
-                    Tok::Lit(format!("{v:?}"))
-                } else {
-                    lx.bump();
-                    Tok::Punct('\'')
-                }
-            }
-            '(' | '[' | '{' => {
-                lx.bump();
-                if stack.len() >= MAX_DEPTH {
-                    return err(
-                        line,
-                        format!("brackets nested deeper than {MAX_DEPTH} levels"),
-                    );
-                }
-                stack.push((c, line, std::mem::take(&mut current)));
-                continue;
-            }
-            ')' | ']' | '}' => {
-                lx.bump();
-                match stack.pop() {
-                    Some((open, open_line, outer)) if closing(open) == c => {
-                        let inner = std::mem::replace(&mut current, outer);
-                        current.push(Token {
-                            tok: Tok::Group(open, inner),
-                            line: open_line,
-                        });
-                        continue;
-                    }
-                    Some((open, open_line, _)) => {
-                        return err(
-                            line,
-                            format!("`{c}` does not close the `{open}` opened on line {open_line}"),
-                        )
-                    }
-                    None => return err(line, format!("`{c}` closes nothing")),
-                }
-            }
-            c => {
-                lx.bump();
-                Tok::Punct(c)
-            }
-        };
-        current.push(Token { tok, line });
-    }
-    if let Some((open, line, _)) = stack.last() {
-        return err(
-            *line,
-            format!(
-                "this `{open}` is never closed: add its `{}`",
-                closing(*open)
-            ),
-        );
-    }
-    Ok(current)
+    Ok(Token { tok, line: t.line })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -576,7 +288,7 @@ fn describe(tok: &Tok) -> String {
         Tok::Punct(c) => format!("`{c}`"),
         Tok::Str(s) => format!("the string {s:?}"),
         Tok::Lit(l) => format!("`{l}`"),
-        Tok::Group(o, _) => format!("`{o}...{}`", closing(*o)),
+        Tok::Group(o, _) => format!("`{o}...{}`", lex::closing(*o)),
     }
 }
 
@@ -1265,83 +977,111 @@ pub fn parse_schema_rs(text: &str) -> Result<Schema, ModelsError> {
                 format!("table `{}` is declared twice", raw.rust_name),
             );
         }
-        let cx = TypeContext {
-            table: raw,
-            sql_types: &file.sql_types,
-        };
-        let mut table = Table::new(raw.sql_name.clone());
-        let mut columns: BTreeMap<String, String> = BTreeMap::new();
-        for col in &raw.columns {
-            if columns.contains_key(&col.rust_name) || table.get_column(&col.sql_name).is_some() {
-                return err(
-                    col.line,
-                    format!(
-                        "column `{}` is declared twice in table `{}`",
-                        col.rust_name, raw.rust_name
-                    ),
-                );
-            }
-            let (ty, nullable) = column_type(&col.ty, col.max_length, &cx)?;
-            if let Type::Enum(e) = &ty {
-                schema
-                    .enums
-                    .entry(e.name.clone())
-                    .or_insert_with(|| e.clone());
-            }
-            let mut column = Column::new(col.sql_name.clone(), ty);
-            if !nullable {
-                column = column.not_null();
-            }
-            table = table.column(column);
-            columns.insert(col.rust_name.clone(), col.sql_name.clone());
-        }
-        if raw.columns.is_empty() {
-            return err(
-                raw.line,
-                format!("table `{}` has no columns", raw.rust_name),
-            );
-        }
-        let keys: Vec<(String, u32)> = match &raw.primary_key {
-            Some(keys) => keys.clone(),
-            None if columns.contains_key("id") => vec![("id".to_owned(), raw.line)],
-            None => {
-                return err(
-                    raw.line,
-                    format!(
-                        "table `{}` declares no primary key and has no `id` column: write `{} (column) {{`",
-                        raw.rust_name, raw.rust_name
-                    ),
-                )
-            }
-        };
-        let mut pk = Vec::new();
-        for (key, line) in &keys {
-            let Some(sql) = columns.get(key) else {
-                return err(
-                    *line,
-                    format!(
-                        "primary key column `{key}` is not a column of table `{}`",
-                        raw.rust_name
-                    ),
-                );
-            };
-            if pk.contains(sql) {
-                return err(*line, format!("primary key column `{key}` is listed twice"));
-            }
-            if table.get_column(sql).is_some_and(|c| c.nullable) {
-                return err(
-                    *line,
-                    format!("primary key column `{key}` of table `{}` is Nullable: a key column cannot be", raw.rust_name),
-                );
-            }
-            pk.push(sql.clone());
-        }
-        table = table.primary_key(pk.clone());
+        let (table, columns) = read_table(raw, &file.sql_types, &mut schema)?;
+        let pk = table
+            .primary_key
+            .as_ref()
+            .map(|k| k.columns.clone())
+            .unwrap_or_default();
         by_rust.insert(raw.rust_name.clone(), (raw.sql_name.clone(), pk, columns));
         schema.tables.insert(raw.sql_name.clone(), table);
     }
+    add_joinables(&file.joinables, &by_rust, &mut schema)?;
+    Ok(schema)
+}
+
+/// One `table!` block as a table of the model (its enums added to `schema`), and its
+/// columns' Rust names -> SQL names.
+fn read_table(
+    raw: &RawTable,
+    sql_types: &BTreeMap<String, String>,
+    schema: &mut Schema,
+) -> Result<(Table, BTreeMap<String, String>), ModelsError> {
+    let cx = TypeContext {
+        table: raw,
+        sql_types,
+    };
+    let mut table = Table::new(raw.sql_name.clone());
+    let mut columns: BTreeMap<String, String> = BTreeMap::new();
+    for col in &raw.columns {
+        if columns.contains_key(&col.rust_name) || table.get_column(&col.sql_name).is_some() {
+            return err(
+                col.line,
+                format!(
+                    "column `{}` is declared twice in table `{}`",
+                    col.rust_name, raw.rust_name
+                ),
+            );
+        }
+        let (ty, nullable) = column_type(&col.ty, col.max_length, &cx)?;
+        if let Type::Enum(e) = &ty {
+            schema
+                .enums
+                .entry(e.name.clone())
+                .or_insert_with(|| e.clone());
+        }
+        let mut column = Column::new(col.sql_name.clone(), ty);
+        if !nullable {
+            column = column.not_null();
+        }
+        table = table.column(column);
+        columns.insert(col.rust_name.clone(), col.sql_name.clone());
+    }
+    if raw.columns.is_empty() {
+        return err(
+            raw.line,
+            format!("table `{}` has no columns", raw.rust_name),
+        );
+    }
+    let keys: Vec<(String, u32)> = match &raw.primary_key {
+        Some(keys) => keys.clone(),
+        None if columns.contains_key("id") => vec![("id".to_owned(), raw.line)],
+        None => {
+            return err(
+                raw.line,
+                format!(
+                "table `{}` declares no primary key and has no `id` column: write `{} (column) {{`",
+                raw.rust_name, raw.rust_name
+            ),
+            )
+        }
+    };
+    let mut pk = Vec::new();
+    for (key, line) in &keys {
+        let Some(sql) = columns.get(key) else {
+            return err(
+                *line,
+                format!(
+                    "primary key column `{key}` is not a column of table `{}`",
+                    raw.rust_name
+                ),
+            );
+        };
+        if pk.contains(sql) {
+            return err(*line, format!("primary key column `{key}` is listed twice"));
+        }
+        if table.get_column(sql).is_some_and(|c| c.nullable) {
+            return err(
+                *line,
+                format!(
+                    "primary key column `{key}` of table `{}` is Nullable: a key column cannot be",
+                    raw.rust_name
+                ),
+            );
+        }
+        pk.push(sql.clone());
+    }
+    Ok((table.primary_key(pk), columns))
+}
+
+/// The foreign keys of the `joinable!` lines, added to the child tables.
+fn add_joinables(
+    joinables: &[Joinable],
+    by_rust: &BTreeMap<String, Declared>,
+    schema: &mut Schema,
+) -> Result<(), ModelsError> {
     let mut joined = BTreeSet::new();
-    for j in &file.joinables {
+    for j in joinables {
         let Some((child_sql, _, child_cols)) = by_rust.get(&j.child) else {
             return err(
                 j.line,
@@ -1392,7 +1132,7 @@ pub fn parse_schema_rs(text: &str) -> Result<Schema, ModelsError> {
             schema.tables.insert(child_sql, t);
         }
     }
-    Ok(schema)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1929,28 +1669,7 @@ pub fn print_schema_rs(schema: &Schema) -> String {
     }
 
     // Custom types: SQL name -> Rust type name.
-    let mut custom: BTreeMap<String, String> = BTreeMap::new();
-    let mut type_names: BTreeSet<String> = BTreeSet::new();
-    for t in &keyed {
-        for c in &t.columns {
-            if let Type::Enum(e) = &c.ty {
-                if !custom.contains_key(&e.name) {
-                    let mut base = c.ty.diesel_sql_type();
-                    if !base.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
-                        base.insert_str(0, "Type");
-                    }
-                    let mut name = base.clone();
-                    let mut n = 2;
-                    while type_names.contains(&name) || KEYWORDS.contains(&name.as_str()) {
-                        name = format!("{base}{n}");
-                        n += 1;
-                    }
-                    type_names.insert(name.clone());
-                    custom.insert(e.name.clone(), name);
-                }
-            }
-        }
-    }
+    let custom = custom_types(&keyed);
     if !custom.is_empty() {
         out.push_str("\npub mod sql_types {\n");
         let mut first = true;
@@ -1994,66 +1713,13 @@ pub fn print_schema_rs(schema: &Schema) -> String {
     let mut ordered: Vec<&&Table> = keyed.iter().collect();
     ordered.sort_by(|a, b| rust_tables[a.name.as_str()].cmp(&rust_tables[b.name.as_str()]));
     for t in ordered {
-        let table_id = &rust_tables[t.name.as_str()];
-        out.push_str("\ndiesel::table! {\n");
-        let mut uses: Vec<&String> = t
-            .columns
-            .iter()
-            .filter_map(|c| match &c.ty {
-                Type::Enum(e) => custom.get(&e.name),
-                _ => None,
-            })
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        uses.sort();
-        if !uses.is_empty() {
-            out.push_str("    use diesel::sql_types::*;\n");
-            for u in uses {
-                out.push_str(&format!("    use super::sql_types::{u};\n"));
-            }
-            out.push('\n');
-        }
-        if let Some(comment) = &t.comment {
-            doc_lines(comment, "    ", &mut out);
-        }
-        if *table_id != t.name {
-            out.push_str(&format!("    #[sql_name = {}]\n", str_lit(&t.name)));
-        }
-        let pk: Vec<&str> = t
-            .primary_key
-            .iter()
-            .flat_map(|pk| pk.columns.iter())
-            .map(|c| {
-                rust_columns
-                    .get(&(t.name.as_str(), c.as_str()))
-                    .map_or(c.as_str(), String::as_str)
-            })
-            .collect();
-        out.push_str(&format!("    {table_id} ({}) {{\n", pk.join(", ")));
-        for c in &t.columns {
-            let col_id = &rust_columns[&(t.name.as_str(), c.name.as_str())];
-            if let Some(comment) = &c.comment {
-                doc_lines(comment, "        ", &mut out);
-            }
-            if let Type::Varchar(n) | Type::Char(n) = c.ty {
-                out.push_str(&format!("        #[max_length = {n}]\n"));
-            }
-            if *col_id != c.name {
-                out.push_str(&format!("        #[sql_name = {}]\n", str_lit(&c.name)));
-            }
-            let ty = match &c.ty {
-                Type::Enum(e) => custom[&e.name].clone(),
-                other => other.diesel_sql_type(),
-            };
-            let ty = if c.nullable {
-                format!("Nullable<{ty}>")
-            } else {
-                ty
-            };
-            out.push_str(&format!("        {col_id} -> {ty},\n"));
-        }
-        out.push_str("    }\n}\n");
+        print_table(
+            t,
+            &rust_tables[t.name.as_str()],
+            &custom,
+            &rust_columns,
+            &mut out,
+        );
     }
 
     let joins = joinables(schema);
@@ -2079,6 +1745,102 @@ pub fn print_schema_rs(schema: &Schema) -> String {
         out.push_str(&allow_tables(&names));
     }
     out
+}
+
+/// The Rust type names of the enums of `keyed` tables: SQL name -> Rust type name.
+fn custom_types(keyed: &[&Table]) -> BTreeMap<String, String> {
+    let mut custom: BTreeMap<String, String> = BTreeMap::new();
+    let mut type_names: BTreeSet<String> = BTreeSet::new();
+    for t in keyed {
+        for c in &t.columns {
+            if let Type::Enum(e) = &c.ty {
+                if !custom.contains_key(&e.name) {
+                    let mut base = c.ty.diesel_sql_type();
+                    if !base.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
+                        base.insert_str(0, "Type");
+                    }
+                    let mut name = base.clone();
+                    let mut n = 2;
+                    while type_names.contains(&name) || KEYWORDS.contains(&name.as_str()) {
+                        name = format!("{base}{n}");
+                        n += 1;
+                    }
+                    type_names.insert(name.clone());
+                    custom.insert(e.name.clone(), name);
+                }
+            }
+        }
+    }
+    custom
+}
+
+/// One `diesel::table!` block.
+fn print_table(
+    t: &Table,
+    table_id: &str,
+    custom: &BTreeMap<String, String>,
+    rust_columns: &BTreeMap<(&str, &str), String>,
+    out: &mut String,
+) {
+    out.push_str("\ndiesel::table! {\n");
+    let mut uses: Vec<&String> = t
+        .columns
+        .iter()
+        .filter_map(|c| match &c.ty {
+            Type::Enum(e) => custom.get(&e.name),
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    uses.sort();
+    if !uses.is_empty() {
+        out.push_str("    use diesel::sql_types::*;\n");
+        for u in uses {
+            out.push_str(&format!("    use super::sql_types::{u};\n"));
+        }
+        out.push('\n');
+    }
+    if let Some(comment) = &t.comment {
+        doc_lines(comment, "    ", out);
+    }
+    if table_id != t.name {
+        out.push_str(&format!("    #[sql_name = {}]\n", str_lit(&t.name)));
+    }
+    let pk: Vec<&str> = t
+        .primary_key
+        .iter()
+        .flat_map(|pk| pk.columns.iter())
+        .map(|c| {
+            rust_columns
+                .get(&(t.name.as_str(), c.as_str()))
+                .map_or(c.as_str(), String::as_str)
+        })
+        .collect();
+    out.push_str(&format!("    {table_id} ({}) {{\n", pk.join(", ")));
+    for c in &t.columns {
+        let col_id = &rust_columns[&(t.name.as_str(), c.name.as_str())];
+        if let Some(comment) = &c.comment {
+            doc_lines(comment, "        ", out);
+        }
+        if let Type::Varchar(n) | Type::Char(n) = c.ty {
+            out.push_str(&format!("        #[max_length = {n}]\n"));
+        }
+        if *col_id != c.name {
+            out.push_str(&format!("        #[sql_name = {}]\n", str_lit(&c.name)));
+        }
+        let ty = match &c.ty {
+            Type::Enum(e) => custom[&e.name].clone(),
+            other => other.diesel_sql_type(),
+        };
+        let ty = if c.nullable {
+            format!("Nullable<{ty}>")
+        } else {
+            ty
+        };
+        out.push_str(&format!("        {col_id} -> {ty},\n"));
+    }
+    out.push_str("    }\n}\n");
 }
 
 /// `#[diesel(postgres_type(name = "..."))]` as rustfmt lays it out: on one line when it
