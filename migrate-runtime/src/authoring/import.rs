@@ -44,46 +44,116 @@ pub enum Source {
 
 /// Why an import failed. Nothing was written.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}; nothing was imported")]
+#[error("{}: {problem}; nothing was imported", path.display())]
 pub struct ImportError {
     /// The file or folder at fault.
     pub path: PathBuf,
     /// What is wrong.
-    pub message: String,
+    pub problem: ImportProblem,
 }
 
-/// Why a SQL script cannot be split into statements: something opened and never closed,
-/// at the line where it opens.
+/// What is wrong with a file or folder to import (see [`ImportError`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportProblem {
+    /// It cannot be read.
+    #[error("cannot read: {0}")]
+    Read(std::io::Error),
+    /// A migration file cannot be written.
+    #[error("cannot write: {0}")]
+    Write(std::io::Error),
+    /// The source folder holds no script.
+    #[error("no migration script found")]
+    NoScripts,
+    /// Two scripts have one version.
+    #[error("version {version} is used twice (also by {})", other.display())]
+    DuplicateVersion {
+        /// The version.
+        version: String,
+        /// The other script.
+        other: PathBuf,
+    },
+    /// Numbered scripts skip numbers.
+    #[error("script number {next} follows {previous}: scripts {}..{} are missing", previous + 1, next - 1)]
+    Gap {
+        /// The number before the gap.
+        previous: u64,
+        /// The number after it.
+        next: u64,
+    },
+    /// A script's SQL cannot be split into statements.
+    #[error(transparent)]
+    Split(#[from] SplitError),
+    /// A script has no statement.
+    #[error("the script has no SQL statement")]
+    NoStatement,
+    /// A diesel migration folder's name is not `<version>_<name>`.
+    #[error("a diesel migration folder is named <version>_<name>")]
+    DieselFolderName,
+    /// A diesel version with other characters than digits and dashes.
+    #[error("\"{0}\" is not a diesel version (digits and dashes)")]
+    DieselVersion(String),
+    /// A diesel migration without `up.sql`.
+    #[error("missing: every diesel migration has an up.sql")]
+    MissingUp,
+    /// A numbered script's name is not `<number>_<name>.sql`.
+    #[error("a script is named <number>_<name>.sql")]
+    ScriptName,
+    /// A `.down.sql` script without its up script.
+    #[error("a down script without its up script {}", up.display())]
+    DownWithoutUp {
+        /// The up script expected.
+        up: PathBuf,
+    },
+    /// The versions folder cannot be read as migrations.
+    #[error(transparent)]
+    Scan(#[from] scan::ScanError),
+    /// The versions folder has several heads to chain after.
+    #[error("the folder has {} heads ({}): merge them first", heads.len(), heads.join(", "))]
+    SeveralHeads {
+        /// The heads.
+        heads: Vec<String>,
+    },
+    /// A script was imported before.
+    #[error("already imported as revision {revision} ({location})")]
+    AlreadyImported {
+        /// The revision it became.
+        revision: String,
+        /// Where that revision's file is.
+        location: String,
+    },
+}
+
+/// Why a SQL script cannot be split into statements (see [`split_statements`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SplitError {
-    /// A `/* ... */` comment without its end.
+    /// A `/*` comment without its `*/`.
     #[error("line {line}: a /* comment is never closed")]
-    UnclosedComment {
-        /// The line where it opens.
+    Comment {
+        /// Where the comment starts.
         line: usize,
     },
-    /// A quoted string or identifier without its closing quote.
+    /// A quote (`'`, `"` or a backtick) never closed.
     #[error("line {line}: a {quote} quote is never closed")]
-    UnclosedQuote {
-        /// The line where it opens.
+    Quote {
+        /// Where the quoted text starts.
         line: usize,
-        /// The quote: `'`, `"` or `` ` ``.
+        /// The quote character.
         quote: char,
     },
-    /// A PostgreSQL dollar-quoted body (`$tag$ ... $tag$`) without its end.
+    /// A PostgreSQL dollar-quoted body never closed.
     #[error("line {line}: a {tag} quoted body is never closed")]
-    UnclosedDollarQuote {
-        /// The line where it opens.
+    DollarQuote {
+        /// Where the body starts.
         line: usize,
-        /// The opening `$tag$`.
+        /// Its opening tag (`$$`, `$body$`).
         tag: String,
     },
 }
 
-fn error(path: &Path, message: impl Into<String>) -> ImportError {
+fn error(path: &Path, problem: impl Into<ImportProblem>) -> ImportError {
     ImportError {
         path: path.to_owned(),
-        message: message.into(),
+        problem: problem.into(),
     }
 }
 
@@ -123,10 +193,10 @@ pub fn revision_id(source: Source, version: &str) -> String {
 
 /// Reads the scripts of `dir`, in order, checking them all.
 pub fn read_scripts(dir: &Path, source: Source) -> Result<Vec<Script>, ImportError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| error(dir, format!("cannot read: {e}")))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| error(dir, ImportProblem::Read(e)))?;
     let mut paths: Vec<PathBuf> = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| error(dir, format!("cannot read: {e}")))?;
+        let entry = entry.map_err(|e| error(dir, ImportProblem::Read(e)))?;
         paths.push(entry.path());
     }
     paths.sort();
@@ -139,11 +209,10 @@ pub fn read_scripts(dir: &Path, source: Source) -> Result<Vec<Script>, ImportErr
         if version_key(&pair[0].version) == version_key(&pair[1].version) {
             return Err(error(
                 &pair[1].path,
-                format!(
-                    "version {} is used twice (also by {})",
-                    pair[1].version,
-                    pair[0].path.display()
-                ),
+                ImportProblem::DuplicateVersion {
+                    version: pair[1].version.clone(),
+                    other: pair[0].path.clone(),
+                },
             ));
         }
     }
@@ -153,17 +222,16 @@ pub fn read_scripts(dir: &Path, source: Source) -> Result<Vec<Script>, ImportErr
             if b != a + 1 {
                 return Err(error(
                     &pair[1].path,
-                    format!(
-                        "script number {b} follows {a}: scripts {}..{} are missing",
-                        a + 1,
-                        b - 1
-                    ),
+                    ImportProblem::Gap {
+                        previous: a,
+                        next: b,
+                    },
                 ));
             }
         }
     }
     if scripts.is_empty() {
-        return Err(error(dir, "no migration script found"));
+        return Err(error(dir, ImportProblem::NoScripts));
     }
     Ok(scripts)
 }
@@ -180,11 +248,10 @@ fn number(version: &str) -> u64 {
 }
 
 fn read_sql(path: &Path) -> Result<Vec<String>, ImportError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
-    let statements = split_statements(&text).map_err(|e| error(path, e.to_string()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| error(path, ImportProblem::Read(e)))?;
+    let statements = split_statements(&text).map_err(|e| error(path, e))?;
     if statements.is_empty() {
-        return Err(error(path, "the script has no SQL statement"));
+        return Err(error(path, ImportProblem::NoStatement));
     }
     Ok(statements)
 }
@@ -201,20 +268,14 @@ fn read_diesel(paths: &[PathBuf]) -> Result<Vec<Script>, ImportError> {
             continue; // diesel's own setup (its helper functions), not a schema change
         }
         let Some((version, name)) = folder.split_once('_') else {
-            return Err(error(
-                dir,
-                "a diesel migration folder is named <version>_<name>",
-            ));
+            return Err(error(dir, ImportProblem::DieselFolderName));
         };
         if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit() || c == '-') {
-            return Err(error(
-                dir,
-                format!("\"{version}\" is not a diesel version (digits and dashes)"),
-            ));
+            return Err(error(dir, ImportProblem::DieselVersion(version.to_owned())));
         }
         let up = dir.join("up.sql");
         if !up.is_file() {
-            return Err(error(&up, "missing: every diesel migration has an up.sql"));
+            return Err(error(&up, ImportProblem::MissingUp));
         }
         let down = dir.join("down.sql");
         scripts.push(Script {
@@ -252,7 +313,7 @@ fn read_numbered(paths: &[PathBuf]) -> Result<Vec<Script>, ImportError> {
             None => (stem, ""),
         };
         if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit()) {
-            return Err(error(path, "a script is named <number>_<name>.sql"));
+            return Err(error(path, ImportProblem::ScriptName));
         }
         let down = path.with_file_name(format!("{stem}.down.sql"));
         scripts.push(Script {
@@ -277,10 +338,7 @@ fn read_numbered(paths: &[PathBuf]) -> Result<Vec<Script>, ImportError> {
     {
         let up = PathBuf::from(path.to_string_lossy().replace(".down.sql", ".sql"));
         if !up.is_file() {
-            return Err(error(
-                path,
-                format!("a down script without its up script {}", up.display()),
-            ));
+            return Err(error(path, ImportProblem::DownWithoutUp { up }));
         }
     }
     Ok(scripts)
@@ -310,7 +368,7 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, SplitError> {
                 match sql[i + 2..].find("*/") {
                     Some(end) => i += 2 + end + 2,
                     None => {
-                        return Err(SplitError::UnclosedComment {
+                        return Err(SplitError::Comment {
                             line: line_of(start),
                         })
                     }
@@ -325,9 +383,9 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, SplitError> {
                 loop {
                     match bytes.get(j) {
                         None => {
-                            return Err(SplitError::UnclosedQuote {
+                            return Err(SplitError::Quote {
                                 line: line_of(start),
-                                quote: char::from(quote),
+                                quote: quote as char,
                             })
                         }
                         Some(&b) if b == quote && bytes.get(j + 1) == Some(&quote) => j += 2,
@@ -360,7 +418,7 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, SplitError> {
                                 continue;
                             }
                             None => {
-                                return Err(SplitError::UnclosedDollarQuote {
+                                return Err(SplitError::DollarQuote {
                                     line: line_of(i),
                                     tag: open,
                                 })
@@ -454,18 +512,11 @@ pub fn migration_source(script: &Script, source: Source, parent: Option<&str>) -
 /// current head (if any). Returns the files written, in order.
 pub fn import(from: &Path, source: Source, versions: &Path) -> Result<Vec<PathBuf>, ImportError> {
     let scripts = read_scripts(from, source)?;
-    let existing = scan::scan_dir(versions).map_err(|e| error(versions, e.to_string()))?;
+    let existing = scan::scan_dir(versions).map_err(|e| error(versions, e))?;
     let graph = migrate_core::Graph::new(existing.clone());
     let heads: Vec<String> = graph.heads().iter().map(|r| r.id.clone()).collect();
     if heads.len() > 1 {
-        return Err(error(
-            versions,
-            format!(
-                "the folder has {} heads ({}): merge them first",
-                heads.len(),
-                heads.join(", ")
-            ),
-        ));
+        return Err(error(versions, ImportProblem::SeveralHeads { heads }));
     }
     let mut parent = heads.into_iter().next();
     let mut files = Vec::new();
@@ -474,7 +525,10 @@ pub fn import(from: &Path, source: Source, versions: &Path) -> Result<Vec<PathBu
         if let Some(r) = existing.iter().find(|r| r.id == id) {
             return Err(error(
                 &script.path,
-                format!("already imported as revision {id} ({})", r.location()),
+                ImportProblem::AlreadyImported {
+                    revision: id,
+                    location: r.location().to_string(),
+                },
             ));
         }
         let name = scan::file_name(scan::today_utc(), &id, &script.name);
@@ -490,7 +544,7 @@ pub fn import(from: &Path, source: Source, versions: &Path) -> Result<Vec<PathBu
             for w in &written {
                 let _ = std::fs::remove_file(w);
             }
-            return Err(error(path, format!("cannot write: {e}")));
+            return Err(error(path, ImportProblem::Write(e)));
         }
         written.push(path.clone());
     }

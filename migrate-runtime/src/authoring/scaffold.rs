@@ -33,8 +33,116 @@ pub enum Runtime {
 
 /// Why `init` refused. Nothing was changed.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}; nothing was changed")]
-pub struct InitError(String);
+pub enum InitError {
+    /// The crate name has characters cargo refuses, or starts with a digit.
+    #[error(
+        "\"{name}\" is not a crate name: use letters, digits, `_` and `-`; nothing was changed"
+    )]
+    CrateName {
+        /// The name given.
+        name: String,
+    },
+    /// The workspace manifest cannot be read.
+    #[error("{} cannot be read ({source}): run `migrate init` at the root of a cargo workspace; nothing was changed", manifest.display())]
+    ReadManifest {
+        /// The manifest's path.
+        manifest: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The manifest is not a workspace's.
+    #[error("{} has no [workspace] section: run `migrate init` at the root of a cargo workspace, or add `[workspace]` to it; nothing was changed", manifest.display())]
+    NotAWorkspace {
+        /// The manifest's path.
+        manifest: PathBuf,
+    },
+    /// The crate's folder exists.
+    #[error("{} already exists; nothing was changed", dir.display())]
+    Exists {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// The crate cannot be added to the workspace's `members`.
+    #[error("{}: {problem}; nothing was changed", manifest.display())]
+    Members {
+        /// The manifest's path.
+        manifest: PathBuf,
+        /// What is wrong with its `members`.
+        problem: MembersProblem,
+    },
+    /// The current directory (for a relative `--runtime-path`) cannot be read.
+    #[error("cannot read the current directory: {0}; nothing was changed")]
+    CurrentDir(std::io::Error),
+    /// The runtime path holds no crate.
+    #[error("{} is not a crate folder (no Cargo.toml); nothing was changed", .0.display())]
+    NotACrate(PathBuf),
+    /// Writing the crate's files failed (they were removed).
+    #[error("cannot write {}: {source}; nothing was changed", dir.display())]
+    Write {
+        /// The crate's folder.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Updating the workspace manifest failed (the crate was removed).
+    #[error("cannot update {}: {source}; nothing was changed", manifest.display())]
+    UpdateManifest {
+        /// The manifest's path.
+        manifest: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What keeps a crate from being added to a workspace's `members`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MembersProblem {
+    /// The manifest has no `[workspace]` section.
+    #[error("no [workspace] section")]
+    NoWorkspace,
+    /// The `members` array has no closing bracket.
+    #[error("its `members` array is not closed")]
+    Unclosed,
+    /// The crate is a member already.
+    #[error("\"{0}\" is already a workspace member")]
+    AlreadyMember(String),
+}
+
+/// Why `revision` or `merge` wrote no file.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    /// The versions folder cannot be read, or a file in it is not a migration.
+    #[error(transparent)]
+    Scan(#[from] migrate_core::scan::ScanError),
+    /// A revision given (`--head`, `--depends-on`, or one to merge) is not in the folder.
+    #[error("{given}: {source}")]
+    Revision {
+        /// What was given, with its option (`--head abc`).
+        given: String,
+        /// Why it does not name one revision.
+        source: migrate_core::PrefixError,
+    },
+    /// A new revision needs one parent, and the folder has several heads.
+    #[error("the versions folder has {} heads ({}): merge them first (`merge -m \"merge heads\"`), or pick one with --head", heads.len(), heads.join(", "))]
+    SeveralHeads {
+        /// The folder's heads.
+        heads: Vec<String>,
+    },
+    /// A merge of fewer than two revisions.
+    #[error("nothing to merge: a merge needs two or more revisions, and {found} {} given or found as heads", if *found == 1 { "was" } else { "were" })]
+    NothingToMerge {
+        /// How many were given or found.
+        found: usize,
+    },
+    /// The new file cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
 
 /// Creates the migrations crate `name` in the workspace at `root`; returns its folder.
 pub fn init(root: &Path, name: &str, runtime: &Runtime) -> Result<PathBuf, InitError> {
@@ -44,29 +152,29 @@ pub fn init(root: &Path, name: &str, runtime: &Runtime) -> Result<PathBuf, InitE
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         || name.starts_with(|c: char| c.is_ascii_digit())
     {
-        return Err(InitError(format!(
-            "\"{name}\" is not a crate name: use letters, digits, `_` and `-`"
-        )));
+        return Err(InitError::CrateName {
+            name: name.to_owned(),
+        });
     }
     let manifest_path = root.join("Cargo.toml");
-    let manifest = std::fs::read_to_string(&manifest_path).map_err(|e| {
-        InitError(format!(
-            "{} cannot be read ({e}): run `migrate init` at the root of a cargo workspace",
-            manifest_path.display()
-        ))
-    })?;
+    let manifest =
+        std::fs::read_to_string(&manifest_path).map_err(|source| InitError::ReadManifest {
+            manifest: manifest_path.clone(),
+            source,
+        })?;
     if !manifest.lines().any(|l| l.trim() == "[workspace]") {
-        return Err(InitError(format!(
-            "{} has no [workspace] section: run `migrate init` at the root of a cargo workspace, or add `[workspace]` to it",
-            manifest_path.display()
-        )));
+        return Err(InitError::NotAWorkspace {
+            manifest: manifest_path,
+        });
     }
     let dir = root.join(name);
     if dir.exists() {
-        return Err(InitError(format!("{} already exists", dir.display())));
+        return Err(InitError::Exists { dir });
     }
-    let new_manifest = add_member(&manifest, name)
-        .map_err(|why| InitError(format!("{}: {why}", manifest_path.display())))?;
+    let new_manifest = add_member(&manifest, name).map_err(|problem| InitError::Members {
+        manifest: manifest_path.clone(),
+        problem,
+    })?;
 
     let dependency = match runtime {
         Runtime::Version(v) => format!("version = \"{v}\""),
@@ -75,14 +183,11 @@ pub fn init(root: &Path, name: &str, runtime: &Runtime) -> Result<PathBuf, InitE
                 p.clone()
             } else {
                 std::env::current_dir()
-                    .map_err(|e| InitError(format!("cannot read the current directory: {e}")))?
+                    .map_err(InitError::CurrentDir)?
                     .join(p)
             };
             if !absolute.join("Cargo.toml").is_file() {
-                return Err(InitError(format!(
-                    "{} is not a crate folder (no Cargo.toml)",
-                    absolute.display()
-                )));
+                return Err(InitError::NotACrate(absolute));
             }
             format!("path = {:?}", absolute.to_string_lossy())
         }
@@ -105,27 +210,27 @@ pub fn init(root: &Path, name: &str, runtime: &Runtime) -> Result<PathBuf, InitE
         }
         std::fs::rename(&staging, &dir)
     })();
-    if let Err(e) = written {
+    if let Err(source) = written {
         let _ = std::fs::remove_dir_all(&staging);
-        return Err(InitError(format!("cannot write {}: {e}", dir.display())));
+        return Err(InitError::Write { dir, source });
     }
-    if let Err(e) = std::fs::write(&manifest_path, new_manifest) {
+    if let Err(source) = std::fs::write(&manifest_path, new_manifest) {
         let _ = std::fs::remove_dir_all(&dir);
-        return Err(InitError(format!(
-            "cannot update {}: {e}",
-            manifest_path.display()
-        )));
+        return Err(InitError::UpdateManifest {
+            manifest: manifest_path,
+            source,
+        });
     }
     Ok(dir)
 }
 
 /// The workspace manifest with `name` added to `[workspace] members`.
-fn add_member(manifest: &str, name: &str) -> Result<String, String> {
+fn add_member(manifest: &str, name: &str) -> Result<String, MembersProblem> {
     let lines: Vec<&str> = manifest.lines().collect();
     let ws = lines
         .iter()
         .position(|l| l.trim() == "[workspace]")
-        .ok_or("no [workspace] section")?;
+        .ok_or(MembersProblem::NoWorkspace)?;
     let end = lines[ws + 1..]
         .iter()
         .position(|l| l.trim_start().starts_with('['))
@@ -142,10 +247,10 @@ fn add_member(manifest: &str, name: &str) -> Result<String, String> {
             // The array may span lines: find its closing bracket.
             let close = (start..end)
                 .find(|&i| lines[i].contains(']'))
-                .ok_or("its `members` array is not closed")?;
+                .ok_or(MembersProblem::Unclosed)?;
             let array: String = lines[start..=close].join("\n");
             if array.contains(&quoted) {
-                return Err(format!("{quoted} is already a workspace member"));
+                return Err(MembersProblem::AlreadyMember(name.to_owned()));
             }
             let line = lines[close];
             if start == close || line.trim() != "]" {
@@ -239,22 +344,23 @@ pub fn write_revision(
     head: Option<&str>,
     branch_labels: &[String],
     depends_on: &[String],
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, ScaffoldError> {
     let revisions = scan(dir)?;
     let graph = migrate_core::Graph::new(revisions.clone());
     let parents = match head {
         Some(h) => match graph.resolve_prefix(h) {
             Ok(r) => vec![r.id.clone()],
-            Err(e) => return Err(format!("--head {h}: {e}")),
+            Err(source) => {
+                return Err(ScaffoldError::Revision {
+                    given: format!("--head {h}"),
+                    source,
+                })
+            }
         },
         None => {
             let heads: Vec<String> = graph.heads().iter().map(|r| r.id.clone()).collect();
             if heads.len() > 1 {
-                return Err(format!(
-                    "the versions folder has {} heads ({}): merge them first (`merge -m \"merge heads\"`), or pick one with --head",
-                    heads.len(),
-                    heads.join(", ")
-                ));
+                return Err(ScaffoldError::SeveralHeads { heads });
             }
             heads
         }
@@ -263,7 +369,12 @@ pub fn write_revision(
     for d in depends_on {
         match graph.resolve_prefix(d) {
             Ok(r) => deps.push(r.id.clone()),
-            Err(e) => return Err(format!("--depends-on {d}: {e}")),
+            Err(source) => {
+                return Err(ScaffoldError::Revision {
+                    given: format!("--depends-on {d}"),
+                    source,
+                })
+            }
         }
     }
     write_new(
@@ -278,7 +389,7 @@ pub fn write_revision(
 
 /// Writes a migration into `dir` merging `revs` (default: every head of the folder),
 /// reading the folder's files: it works while two heads break the build.
-pub fn write_merge(dir: &Path, message: &str, revs: &[String]) -> Result<PathBuf, String> {
+pub fn write_merge(dir: &Path, message: &str, revs: &[String]) -> Result<PathBuf, ScaffoldError> {
     let revisions = scan(dir)?;
     let graph = migrate_core::Graph::new(revisions.clone());
     let parents: Vec<String> = if revs.is_empty() {
@@ -288,17 +399,20 @@ pub fn write_merge(dir: &Path, message: &str, revs: &[String]) -> Result<PathBuf
         for r in revs {
             match graph.resolve_prefix(r) {
                 Ok(rev) => ids.push(rev.id.clone()),
-                Err(e) => return Err(format!("{r}: {e}")),
+                Err(source) => {
+                    return Err(ScaffoldError::Revision {
+                        given: r.clone(),
+                        source,
+                    })
+                }
             }
         }
         ids
     };
     if parents.len() < 2 {
-        return Err(format!(
-            "nothing to merge: a merge needs two or more revisions, and {} {} given or found as heads",
-            parents.len(),
-            if parents.len() == 1 { "was" } else { "were" }
-        ));
+        return Err(ScaffoldError::NothingToMerge {
+            found: parents.len(),
+        });
     }
     write_new(dir, &revisions, message, parents, Vec::new(), Vec::new())
 }
@@ -310,7 +424,7 @@ fn write_new(
     parents: Vec<String>,
     branch_labels: Vec<String>,
     depends_on: Vec<String>,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, ScaffoldError> {
     use migrate_core::scan;
     let id = scan::new_revision_id(existing);
     let text = scan::render_migration(&scan::NewMigration {
@@ -321,13 +435,15 @@ fn write_new(
         depends_on,
     });
     let path = dir.join(scan::file_name(scan::today_utc(), &id, message));
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    if let Err(source) = std::fs::write(&path, text) {
+        return Err(ScaffoldError::Write { path, source });
+    }
     Ok(path)
 }
 
 /// The folder's migrations, read as text.
-pub(crate) fn scan(dir: &Path) -> Result<Vec<migrate_core::Revision>, String> {
-    migrate_core::scan::scan_dir(dir).map_err(|e| e.to_string())
+pub(crate) fn scan(dir: &Path) -> Result<Vec<migrate_core::Revision>, ScaffoldError> {
+    Ok(migrate_core::scan::scan_dir(dir)?)
 }
 
 #[cfg(test)]
@@ -360,6 +476,7 @@ mod tests {
         }
         assert!(add_member("[workspace]\nmembers = [\"db\"]\n", "db")
             .unwrap_err()
+            .to_string()
             .contains("already a workspace member"));
     }
 
@@ -399,7 +516,9 @@ mod tests {
             .iter()
             .find(|i| std::fs::read_to_string(&root).unwrap().contains(i.as_str()));
         let b = write_revision(dir.path(), "archive", first.map(String::as_str), &[], &[]).unwrap();
-        let e = write_revision(dir.path(), "more", None, &[], &[]).unwrap_err();
+        let e = write_revision(dir.path(), "more", None, &[], &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("2 heads") && e.contains("merge"), "{e}");
         let merge = write_merge(dir.path(), "merge heads", &[]).unwrap();
         let text = std::fs::read_to_string(&merge).unwrap();
@@ -418,6 +537,7 @@ mod tests {
         }
         assert!(write_merge(dir.path(), "again", &[])
             .unwrap_err()
+            .to_string()
             .contains("nothing to merge"));
     }
 }

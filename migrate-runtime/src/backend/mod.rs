@@ -28,6 +28,7 @@ pub(crate) mod postgres;
 mod render_runs;
 #[doc(hidden)]
 pub mod sqlite;
+pub mod url;
 
 use std::fmt;
 

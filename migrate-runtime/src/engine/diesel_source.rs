@@ -27,6 +27,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use diesel::backend::Backend;
 use diesel::connection::BoxableConnection;
@@ -35,10 +36,59 @@ use diesel::migration::{
     MigrationVersion, Result as MigrationResult,
 };
 
+use crate::data::DataError;
 use crate::dialect::{render, Dialect, Statement};
 use crate::engine::{downgrade_ops, replay, EngineError};
 use crate::migration::Migrations;
 use crate::schema::Schema;
+
+/// Why diesel's harness could not run an embedded migration (diesel's
+/// [`MigrationSource`] takes any [`std::error::Error`]).
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// An assertion or a data step needs the backend's own diesel connection type.
+    #[error("`{sql}` needs a plain {connection} to run through diesel's migration harness; run these migrations with migrate_runtime::engine::Engine instead")]
+    NotPlainConnection {
+        /// The statement (or the data step's label).
+        sql: String,
+        /// The connection type it needs.
+        connection: &'static str,
+    },
+    /// The database refused a statement.
+    #[error(transparent)]
+    Sql(#[from] diesel::result::Error),
+    /// A check of the data before a change found rows.
+    #[error("{failure} ({found} found)")]
+    Assertion {
+        /// What the rows found mean.
+        failure: String,
+        /// How many.
+        found: i64,
+    },
+    /// A data step failed.
+    #[error("{label}: {source}")]
+    Data {
+        /// The step's label.
+        label: String,
+        /// Its error.
+        source: DataError,
+    },
+    /// A statement of a migration failed.
+    #[error("migration {revision} failed at statement {index} `{sql}`: {source}")]
+    Statement {
+        /// The migration.
+        revision: String,
+        /// The statement's position in the migration, from 1.
+        index: usize,
+        /// The statement.
+        sql: String,
+        /// Why it failed.
+        source: Box<HarnessError>,
+    },
+    /// The migration has no downgrade (or it cannot be rendered).
+    #[error(transparent)]
+    NoDowngrade(Arc<EngineError>),
+}
 
 /// A backend that diesel's harness can run embedded migrations on.
 pub trait HarnessBackend: Backend + Sized + 'static {
@@ -49,7 +99,7 @@ pub trait HarnessBackend: Backend + Sized + 'static {
     fn run_special(
         conn: &mut dyn BoxableConnection<Self>,
         statement: &Statement,
-    ) -> Result<(), String>;
+    ) -> Result<(), HarnessError>;
 }
 
 macro_rules! harness_backend {
@@ -61,35 +111,38 @@ macro_rules! harness_backend {
             fn run_special(
                 conn: &mut dyn BoxableConnection<Self>,
                 statement: &Statement,
-            ) -> Result<(), String> {
+            ) -> Result<(), HarnessError> {
                 use diesel::RunQueryDsl;
                 let Some(c) = conn.as_any_mut().downcast_mut::<$conn>() else {
-                    return Err(format!(
-                        "`{}` needs a plain {} to run through diesel's migration harness; run these migrations with migrate_runtime::engine::Engine instead",
-                        statement.sql(),
-                        stringify!($conn)
-                    ));
+                    return Err(HarnessError::NotPlainConnection {
+                        sql: statement.sql().to_owned(),
+                        connection: stringify!($conn),
+                    });
                 };
                 match statement {
                     Statement::Execute(sql) => {
-                        diesel::connection::SimpleConnection::batch_execute(c, sql)
-                            .map_err(|e| e.to_string())
+                        Ok(diesel::connection::SimpleConnection::batch_execute(c, sql)?)
                     }
                     Statement::AssertZero { sql, failure } => {
                         let wrapped = crate::dialect::catalog::as_count($dialect, sql);
-                        let row: crate::connection::Count = diesel::sql_query(wrapped)
-                            .get_result(c)
-                            .map_err(|e| e.to_string())?;
+                        let row: crate::connection::Count =
+                            diesel::sql_query(wrapped).get_result(c)?;
                         if row.n == 0 {
                             Ok(())
                         } else {
-                            Err(format!("{failure} ({} found)", row.n))
+                            Err(HarnessError::Assertion {
+                                failure: failure.clone(),
+                                found: row.n,
+                            })
                         }
                     }
-                    Statement::Data { label, step } => {
-                        (step.run)(&mut crate::data::DataConnection::$variant(c))
-                            .map_err(|e| format!("{}: {e}", label.trim_start_matches("-- ")))
-                    }
+                    Statement::Data { label, step } => (step.run)(
+                        &mut crate::data::DataConnection::$variant(c),
+                    )
+                    .map_err(|source| HarnessError::Data {
+                        label: label.trim_start_matches("-- ").to_owned(),
+                        source,
+                    }),
                 }
             }
         }
@@ -123,7 +176,7 @@ struct Rendered<DB> {
     name: Name,
     up: Vec<Statement>,
     /// The downgrade, or why there is none.
-    down: Result<Vec<Statement>, String>,
+    down: Result<Vec<Statement>, Arc<EngineError>>,
     backend: PhantomData<fn() -> DB>,
 }
 
@@ -160,15 +213,14 @@ fn run_all<DB: HarnessBackend>(
 ) -> MigrationResult<()> {
     for (i, s) in statements.iter().enumerate() {
         let result = match s {
-            Statement::Execute(sql) => conn.batch_execute(sql).map_err(|e| e.to_string()),
+            Statement::Execute(sql) => conn.batch_execute(sql).map_err(HarnessError::from),
             _ => DB::run_special(conn, s),
         };
-        result.map_err(|e| {
-            format!(
-                "migration {revision} failed at statement {} `{}`: {e}",
-                i + 1,
-                s.sql()
-            )
+        result.map_err(|e| HarnessError::Statement {
+            revision: revision.to_owned(),
+            index: i + 1,
+            sql: s.sql().to_owned(),
+            source: Box::new(e),
         })?;
     }
     Ok(())
@@ -182,7 +234,7 @@ impl<DB: HarnessBackend> DieselMigration<DB> for Rendered<DB> {
     fn revert(&self, conn: &mut dyn BoxableConnection<DB>) -> MigrationResult<()> {
         match &self.down {
             Ok(down) => run_all(conn, self.name.revision, down),
-            Err(why) => Err(why.clone().into()),
+            Err(why) => Err(Box::new(HarnessError::NoDowngrade(Arc::clone(why)))),
         }
     }
 
@@ -225,7 +277,7 @@ impl Migrations {
                         source: Box::new(e),
                     })
                 })
-                .map_err(|e| e.to_string());
+                .map_err(Arc::new);
             out.push(Rendered {
                 name: Name {
                     version,

@@ -180,7 +180,6 @@ pub(super) fn vec_mac(items: Vec<Expr>) -> Expr {
 
 /// `s` as a Rust string literal (the one escaping routine, shared with the migration-file
 /// writer).
-
 pub(super) fn lit(s: &str) -> Expr {
     atom(string_literal(s), true)
 }

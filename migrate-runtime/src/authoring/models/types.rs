@@ -150,7 +150,7 @@ pub(super) type Declared = (String, Vec<String>, BTreeMap<String, String>);
 /// Each table gets its columns in order (not null unless `Nullable`), its primary key (the
 /// declared one, or diesel's default `id`) named by the convention, and a foreign key for
 /// each `joinable!` naming it as the child. Custom types are recorded in
-/// [`Schema::enums`] with no labels. See the [module docs](self) for what is accepted.
+/// [`Schema::enums`] with no labels. See the [module docs](super) for what is accepted.
 ///
 /// ```
 /// use migrate_runtime::models::parse_schema_rs;
