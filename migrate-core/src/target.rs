@@ -113,15 +113,17 @@ impl Target {
         let anchor = if anchor_text.is_empty() {
             None
         } else {
-            Some(Self::parse_anchor(anchor_text).map_err(|r| fail(&r))?)
+            Some(Self::parse_anchor(anchor_text).map_err(|r| fail(&r.0))?)
         };
         Ok(Target { anchor, steps })
     }
 
-    fn parse_anchor(text: &str) -> Result<Anchor, String> {
+    fn parse_anchor(text: &str) -> Result<Anchor, Reason> {
         if let Some((label, rest)) = text.split_once('@') {
             if rest != "head" {
-                return Err(format!("after `@` only `head` is understood, not `{rest}`"));
+                return Err(Reason(format!(
+                    "after `@` only `head` is understood, not `{rest}`"
+                )));
             }
             check_name(label)?;
             return Ok(Anchor::LabelHead(label.to_owned()));
@@ -137,19 +139,22 @@ impl Target {
     }
 }
 
+/// Why part of a target is wrong (made a [`TargetError`] with the whole input).
+struct Reason(String);
+
 /// A revision id, prefix or branch label: letters, digits, `_`, `-` and `.`.
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), Reason> {
     if name.is_empty() {
-        return Err("a revision or label is missing".into());
+        return Err(Reason("a revision or label is missing".into()));
     }
     match name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
     {
-        Some(c) => Err(format!(
+        Some(c) => Err(Reason(format!(
             "`{}` is not a revision id or branch label (unexpected {c:?})",
             name.escape_default()
-        )),
+        ))),
         None => Ok(()),
     }
 }

@@ -324,16 +324,19 @@ impl fmt::Display for Dialect {
     }
 }
 
+/// A dialect name that is none of `sqlite`, `postgres` or `mysql` (and their aliases).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown dialect \"{0}\": expected sqlite, postgres or mysql")]
+pub struct UnknownDialect(pub String);
+
 impl std::str::FromStr for Dialect {
-    type Err = String;
+    type Err = UnknownDialect;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
             "postgres" | "postgresql" | "pg" => Ok(Dialect::Postgres),
             "mysql" | "mariadb" => Ok(Dialect::Mysql),
-            other => Err(format!(
-                "unknown dialect \"{other}\": expected sqlite, postgres or mysql"
-            )),
+            other => Err(UnknownDialect(other.to_owned())),
         }
     }
 }

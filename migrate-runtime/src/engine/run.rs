@@ -69,7 +69,7 @@ impl Engine<'_> {
                     .map_err(|problem| EngineError::ForeignKeys {
                         revision: m.revision,
                         file: m.file,
-                        problem,
+                        problem: problem.0,
                         state: String::new(),
                     })?;
                 let upgrade_ops = match direction {

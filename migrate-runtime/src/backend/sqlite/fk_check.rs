@@ -238,20 +238,26 @@ impl Guard {
 
     /// Compares the violations now with those read by [`Guard::begin`]: `Err` (what the
     /// migration did, for its error) when there are new ones.
-    pub fn check(&mut self, conn: &mut Connection) -> Result<(), String> {
+    pub fn check(&mut self, conn: &mut Connection) -> Result<(), NewViolations> {
         if !self.active {
             return Ok(());
         }
-        let after =
-            violations(conn).map_err(|e| format!("made `PRAGMA foreign_key_check` fail ({e})"))?;
+        let after = violations(conn)
+            .map_err(|e| NewViolations(format!("made `PRAGMA foreign_key_check` fail ({e})")))?;
         let new = new_violations(&self.before, &after);
         if new.is_empty() {
             Ok(())
         } else {
-            Err(describe_new(&new))
+            Err(NewViolations(describe_new(&new)))
         }
     }
 }
+
+/// What a migration did to the foreign keys, said for its error: the first rows it left
+/// pointing at nothing, with their count.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NewViolations(pub String);
 
 #[cfg(test)]
 mod tests {
