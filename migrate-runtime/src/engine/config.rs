@@ -71,6 +71,12 @@ impl Config {
     }
 }
 
+impl crate::introspect::OwnTables for Config {
+    fn is_own(&self, table: &str) -> bool {
+        table == self.version_table || table == self.history_table
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {

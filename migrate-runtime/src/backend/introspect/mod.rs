@@ -5,8 +5,8 @@
 //! [`Type`] by meaning (`int4` is `Integer`, `character varying(50)` is `Varchar(50)`,
 //! MySQL's `tinyint(1)` is `Boolean`), nullability, server defaults, autoincrement and
 //! comments; primary keys, indexes (unique, multi-column, partial), unique, foreign key and
-//! check constraints; PostgreSQL's enum types. The migration tool's own tables
-//! ([`Config::version_table`], [`Config::history_table`]) are left out, as are the objects
+//! check constraints; PostgreSQL's enum types. The migration tool's own tables (those an
+//! [`OwnTables`] names, such as the engine's `Config`) are left out, as are the objects
 //! a backend makes by itself (`sqlite_sequence`, the indexes behind constraints, the index
 //! MySQL adds for a foreign key).
 //!
@@ -36,7 +36,6 @@
 use crate::column::Type;
 use crate::connection::{Connection, ConnectionError};
 use crate::dialect::Dialect;
-use crate::engine::Config;
 use crate::schema::sql;
 use crate::schema::{sort_objects, Schema};
 use crate::table::FkAction;
@@ -66,11 +65,18 @@ pub enum IntrospectError {
     },
 }
 
+/// The tables of the migration tool itself, which introspection leaves out: the engine's
+/// `Config` names its version and history tables.
+pub trait OwnTables {
+    /// Whether `table` is one of them.
+    fn is_own(&self, table: &str) -> bool;
+}
+
 /// Reads the database behind `conn` into the schema model: SQLite's tables, PostgreSQL's
-/// current schema, MySQL's current database, without `config`'s version and history
-/// tables. See the [module documentation](self) for what is read.
-pub fn introspect(conn: &mut Connection, config: &Config) -> Result<Schema, IntrospectError> {
-    let skip = |t: &str| t == config.version_table || t == config.history_table;
+/// current schema, MySQL's current database, without the tool's own tables (`own`, e.g.
+/// the engine's `Config`). See the [module documentation](self) for what is read.
+pub fn introspect(conn: &mut Connection, own: &impl OwnTables) -> Result<Schema, IntrospectError> {
+    let skip = |t: &str| own.is_own(t);
     let mut schema = conn.dialect().backend().introspect(conn, &skip)?;
     for t in schema.tables.values_mut() {
         sort_objects(t);
