@@ -37,16 +37,7 @@ use crate::op::Op;
 use crate::schema::{Schema, SchemaError};
 use crate::table::{ForeignKey, Index, Table};
 
-/// A SQL dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// SQLite (the embedded default).
-    Sqlite,
-    /// PostgreSQL.
-    Postgres,
-    /// MySQL and MariaDB.
-    Mysql,
-}
+pub use crate::dsl::dialect::{Dialect, UnknownDialect};
 
 /// One database behind the engine and the renderer: what it can do, how it takes the
 /// migration lock, how it renders ops, how its catalog is read back. Each backend folder
@@ -203,18 +194,6 @@ impl Dialect {
         self.backend().transactional_ddl()
     }
 
-    /// Every dialect.
-    pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql];
-
-    /// The dialect's name as users write it (`sqlite`, `postgres`, `mysql`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Sqlite => "sqlite",
-            Dialect::Postgres => "postgres",
-            Dialect::Mysql => "mysql",
-        }
-    }
-
     /// Quotes an identifier: `"name"` (doubling `"`) on SQLite and PostgreSQL,
     /// `` `name` `` (doubling `` ` ``) on MySQL.
     ///
@@ -315,29 +294,6 @@ impl Dialect {
             .map(|i| self.quote(i))
             .collect::<Vec<_>>()
             .join(", ")
-    }
-}
-
-impl fmt::Display for Dialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A dialect name that is none of `sqlite`, `postgres` or `mysql` (and their aliases).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown dialect \"{0}\": expected sqlite, postgres or mysql")]
-pub struct UnknownDialect(pub String);
-
-impl std::str::FromStr for Dialect {
-    type Err = UnknownDialect;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
-            "postgres" | "postgresql" | "pg" => Ok(Dialect::Postgres),
-            "mysql" | "mariadb" => Ok(Dialect::Mysql),
-            other => Err(UnknownDialect(other.to_owned())),
-        }
     }
 }
 

@@ -6,5 +6,6 @@
 
 pub mod column;
 pub mod data;
+pub mod dialect;
 pub mod op;
 pub mod table;

@@ -27,7 +27,7 @@
 
 use crate::column::{Column, DefaultValue, EnumType, Type, Value};
 pub use crate::data::DataStep;
-use crate::dialect::Dialect;
+use crate::dsl::dialect::Dialect;
 pub use crate::table::{Check, FkAction, ForeignKey, Index, PrimaryKey, Table, Unique};
 
 /// One schema change. Build ops with the functions of this module.

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::backend::Dialect;
 use crate::column::{EnumType, Type};
+use crate::dsl::dialect::Dialect;
 use crate::schema::naming;
 use crate::schema::{sort_objects, Schema};
 use crate::table::{FkAction, Table, Unique};
