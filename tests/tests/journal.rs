@@ -6,6 +6,8 @@
 //! - a DDL statement that ran is found by the schema read back and not run again, and the
 //!   data statements after it run once;
 //! - a `create_table` with an index cut off after the table: the index is created, once;
+//!   cut off after both (schema statements get no journal entry of their own): neither runs
+//!   again;
 //! - raw SQL that commits by itself and was cut off is refused, naming the migration, the
 //!   statement and the ways out, with nothing changed; `--resume-after N`
 //!   (`Config::resume_after`) then finishes it;
@@ -170,6 +172,23 @@ fn an_index_cut_off_after_its_table_is_created_once() {
         1
     );
     assert_eq!(rows(&mut db), 1);
+    assert_eq!(marks(&mut db), 0);
+}
+
+#[test]
+fn schema_statements_that_all_ran_are_not_run_again() {
+    let Some((mut db, statements)) = at_first("indexed_both", &INDEXED) else {
+        return;
+    };
+    // Schema statements get no journal entry of their own: killed after both the table
+    // and its index, the mark still says nothing is done; the schema says both are.
+    db.exec(statements[0].sql());
+    db.exec(statements[1].sql());
+    mark(&mut db, 0, EMPTY);
+    engine(&INDEXED, &db, Config::default())
+        .upgrade()
+        .expect("resumes at the INSERT");
+    assert_eq!(rows(&mut db), 1, "the INSERT ran once");
     assert_eq!(marks(&mut db), 0);
 }
 

@@ -7,13 +7,15 @@
 //!
 //! - a **data statement** (DML, a query, a Rust data step) runs in one transaction with
 //!   the journal's update: the statement and its record commit together or not at all;
-//! - a **schema statement** (DDL rendered from a typed op) commits implicitly; its record
-//!   is written right after it. The one window where the two can disagree (the DDL done,
-//!   its record not) is closed on the next run by comparing the live schema with the
-//!   schema replayed up to that statement, which is exact for DDL;
+//! - a **schema statement** (DDL rendered from a typed op) commits implicitly and gets no
+//!   entry of its own: the next data statement's entry, or the migration's record, covers
+//!   it. After a kill, the next run finds how far the schema statements went by comparing
+//!   the live schema with the schema replayed at each of them, which is exact for DDL (and
+//!   refuses when several match or none does);
 //! - **raw SQL** that is neither (DDL in `op::execute`, a procedure call) commits
-//!   implicitly and its effect may not show in the schema: a run killed in that window is
-//!   refused, naming the statement, for `--resume-after N` or `stamp` once checked.
+//!   implicitly and its effect may not show in the schema: it is journaled before and
+//!   after, and a run killed in between is refused, naming the statement, for
+//!   `--resume-after N` or `stamp` once checked.
 //!
 //! So a killed or failed run is resumed at the first statement not done: no statement runs
 //! twice, none is skipped.

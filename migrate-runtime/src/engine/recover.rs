@@ -162,6 +162,14 @@ impl Engine<'_> {
         });
         let started = Instant::now();
         let hash = journal::hash(&step.statements[..resume]);
+        if resume != mark.done || mark.failed {
+            // The journal starts again where the run resumes (the point found, or given).
+            let d = self.dialect();
+            let history = self.config.history_table.clone();
+            let mark_name = marker(direction);
+            let entry = catalog::update_mark(d, &history, m.revision, mark_name, resume, &hash);
+            self.conn.batch_execute(&entry)?;
+        }
         self.run_journaled(&step, direction, resume, Some(hash))?;
         self.record_journaled(&step, direction, &applied, started)?;
         let mut after = applied;
@@ -212,13 +220,16 @@ impl Engine<'_> {
             file: m.file,
             source: Box::new(source),
         })?;
-        let mut state_before = before.clone();
-        replay(&mut state_before, m, &ops[..op])?;
-        let mut state_after = state_before.clone();
-        replay(&mut state_after, m, &ops[op..=op])?;
-        let of_op: Vec<usize> = (0..kinds.len())
-            .filter(|&i| kinds[i] == journal::Kind::Schema(op))
-            .collect();
+        // The schema statements from `done` on ran in order, up to some point: the journal
+        // gives them no entries of their own. Find where by the schema read back, at each
+        // op boundary of the run (the states in between are not known).
+        let end = (done..kinds.len())
+            .find(|&i| !matches!(kinds[i], journal::Kind::Schema(_)))
+            .unwrap_or(kinds.len());
+        let last_op = match kinds[end - 1] {
+            journal::Kind::Schema(o) => o,
+            _ => op,
+        };
         let d = self.dialect();
         let config = self.config.clone();
         let live = crate::introspect::introspect(&mut self.conn, &config).map_err(|e| {
@@ -230,13 +241,30 @@ impl Engine<'_> {
         let scope = crate::diff::DiffScope::all();
         let is =
             |state: &Schema| crate::diff::diff(&state.as_stored_by(d), &live, &scope).is_empty();
-        let not_run = of_op.first() == Some(&done) && is(&state_before);
-        let ran = of_op.last() == Some(&done) && is(&state_after);
-        Ok(match (not_run, ran) {
-            (true, false) => Resume::At(done),
-            (false, true) => Resume::At(done + 1),
+        let mut state = before.clone();
+        replay(&mut state, m, &ops[..op])?;
+        let mut matches = Vec::new();
+        for o in op..=last_op {
+            // The op's first statement, when the run starts no later than it.
+            let first = kinds.iter().position(|k| *k == journal::Kind::Schema(o));
+            if let Some(at) = first.filter(|at| (done..end).contains(at)) {
+                if is(&state) {
+                    matches.push(at);
+                }
+            }
+            replay(&mut state, m, &ops[o..=o])?;
+        }
+        if is(&state) {
+            matches.push(end);
+        }
+        Ok(match matches.as_slice() {
+            [at] => Resume::At(*at),
+            [] => Resume::Unknown(format!(
+                "{} (and the schema statements after it, to statement {end}) were cut off, and the schema read back is none of the states between them",
+                which()
+            )),
             _ => Resume::Unknown(format!(
-                "{} was cut off, and the schema read back is neither the one before it nor the one after it",
+                "{} (and the schema statements after it, to statement {end}) were cut off, and the schema read back is the state after several of them",
                 which()
             )),
         })

@@ -145,12 +145,16 @@ impl Engine<'_> {
             }
         };
         let mut hash = hash.unwrap_or_else(|| journal::EMPTY.to_owned());
+        // Statements the journal records as done: a schema statement gets no entry of its
+        // own (the schema read back tells whether it ran); the next entry covers it.
+        let mut journaled = from;
         for (i, s) in step.statements.iter().enumerate().skip(from) {
             self.notify(Event::Statement(s));
             let next = journal::chain(&hash, s);
             let entry = catalog::update_mark(d, &history, m.revision, mark, i + 1, &next);
-            let result = match (s, kinds.get(i)) {
-                (Statement::Execute(sql), Some(journal::Kind::Data)) => {
+            let kind = kinds.get(i).copied().unwrap_or(journal::Kind::Data);
+            let result = match (s, kind) {
+                (Statement::Execute(sql), journal::Kind::Data) => {
                     let begin = d.backend().begin();
                     let r = self.conn.batch_execute(&format!(
                         "{pending}{begin};\n{sql};\n{entry};\n{}",
@@ -161,11 +165,24 @@ impl Engine<'_> {
                     }
                     r
                 }
-                (Statement::Execute(sql), _) => self
-                    .conn
-                    .batch_execute(&format!("{pending}{sql};\n{entry}")),
+                (Statement::Execute(sql), journal::Kind::Schema(_)) => {
+                    self.conn.batch_execute(&format!("{pending}{sql}"))
+                }
+                (Statement::Execute(sql), journal::Kind::Opaque) => {
+                    // Whether raw SQL ran cannot be seen: the journal is exact around it.
+                    let before = if journaled < i {
+                        catalog::update_mark(d, &history, m.revision, mark, i, &hash) + ";\n"
+                    } else {
+                        String::new()
+                    };
+                    self.conn
+                        .batch_execute(&format!("{pending}{before}{sql};\n{entry}"))
+                }
                 (other, _) => self.run_in_transaction(&pending, other, &entry),
             };
+            if result.is_ok() && !matches!(kind, journal::Kind::Schema(_)) {
+                journaled = i + 1;
+            }
             if let Err(e) = result {
                 let failed_entry = catalog::update_mark(
                     d,
