@@ -163,6 +163,7 @@ pub(super) enum DialectArg {
     Mysql,
 }
 
+// The `--dialect` value to the dialect it names (a mapping of names, not behaviour).
 impl From<DialectArg> for Dialect {
     fn from(d: DialectArg) -> Dialect {
         match d {

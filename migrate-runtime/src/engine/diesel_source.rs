@@ -149,6 +149,8 @@ macro_rules! harness_backend {
     };
 }
 
+// Each diesel backend type paired with its dialect: a mapping of names, not behaviour
+// (what differs between the databases is asked of `Dialect::backend`).
 harness_backend!(
     "sqlite",
     diesel::sqlite::Sqlite,
