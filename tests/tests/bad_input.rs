@@ -22,7 +22,7 @@ use migrate_tests::chain::{CHAIN, HEAD};
 use migrate_tests::{Backend, TestDb};
 use support::{
     assert_one_line_error, chain_cli, chain_cli_in, chain_ok, chain_revisions, chain_shapes,
-    history, register_secret, shape, shape_diff, state, versions, with_user, SecretUser,
+    history, register_secret, shape, shape_diff, state, versions, SecretUser,
 };
 
 use migrate_tests::on_every_backend;
@@ -547,7 +547,7 @@ fn mysql_wrong_password() {
     let user = fx.user.as_ref().expect("a server user");
     let wrong = format!("{}-wrong", user.password);
     register_secret(&wrong);
-    let url = with_user(&fx.url, user.name(), &wrong);
+    let url = support::with_user(&fx.url, user.name(), &wrong);
     for args in [&["upgrade", "head"][..], &["current"], &["stamp", "head"]] {
         let out = chain_cli(&url, &fx.env, args);
         assert_one_line_error(&format!("{args:?}"), &out, &[1], &["Access denied"]);

@@ -20,7 +20,7 @@ mod support;
 
 use migrate_runtime::connection::Connection;
 use migrate_runtime::dialect::Dialect;
-use migrate_runtime::engine::{Engine, EngineError};
+use migrate_runtime::engine::Engine;
 use migrate_runtime::migration::{Migration, Migrations};
 use migrate_runtime::naming;
 use migrate_runtime::prelude::*;
@@ -326,24 +326,29 @@ fn hostile_names_mysql() {
 
 /// A table name one byte past PostgreSQL's limit (64 bytes), and another that differs
 /// from it only in the last byte: PostgreSQL would truncate both to the same 63 bytes.
+#[cfg(feature = "postgres")]
 fn over_pg_a() -> Vec<Op> {
     vec![op::create_table(
         Table::new(format!("{}a", "p".repeat(63))).column(id()),
     )]
 }
+#[cfg(feature = "postgres")]
 fn over_pg_b() -> Vec<Op> {
     vec![op::create_table(
         Table::new(format!("{}b", "p".repeat(63))).column(id()),
     )]
 }
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 fn first_table() -> Vec<Op> {
     vec![op::create_table(Table::new("comes_first").column(id()))]
 }
 /// A table name one character past MySQL's limit (65 characters).
+#[cfg(feature = "mysql")]
 fn over_mysql() -> Vec<Op> {
     vec![op::create_table(Table::new("m".repeat(65)).column(id()))]
 }
 
+#[cfg(feature = "postgres")]
 static OVER_PG: Migrations = Migrations::__from_sorted(
     &[
         mig("0e000001", &[], first_table),
@@ -353,6 +358,7 @@ static OVER_PG: Migrations = Migrations::__from_sorted(
     "",
 );
 
+#[cfg(feature = "mysql")]
 static OVER_MYSQL: Migrations = Migrations::__from_sorted(
     &[
         mig("0e000001", &[], first_table),
@@ -362,6 +368,7 @@ static OVER_MYSQL: Migrations = Migrations::__from_sorted(
 );
 
 /// A name past the backend's limit is refused before anything runs, naming it.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 fn over_the_limit(backend: Backend, set: &'static Migrations) {
     let Some(mut db) = TestDb::open(backend, &format!("over_limit_{}", backend.dialect())) else {
         return;
@@ -373,7 +380,8 @@ fn over_the_limit(backend: Backend, set: &'static Migrations) {
     assert!(
         matches!(
             err,
-            EngineError::Render { .. } | EngineError::Invalid { .. }
+            migrate_runtime::engine::EngineError::Render { .. }
+                | migrate_runtime::engine::EngineError::Invalid { .. }
         ),
         "refused before anything runs: {text}"
     );
