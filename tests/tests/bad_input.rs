@@ -304,6 +304,22 @@ fn irreversible_migration_in_the_downgrade_path(backend: Backend) {
     fx.refused(&[], &["downgrade", "base"], &wanted);
     fx.refused(&[], &["downgrade", rev(1)], &wanted);
     fx.refused(&[], &["downgrade", "-3"], &wanted);
+    // `show` says so too, as `downgrade` does, and a reversible one says it is derived.
+    let shown = chain_ok(&fx.url, &fx.env, &["show", rev(3)]);
+    assert!(
+        shown
+            .stdout
+            .contains("Downgrade: none: it cannot be undone")
+            && shown.stdout.contains("irreversible"),
+        "{}",
+        shown.text()
+    );
+    let shown = chain_ok(&fx.url, &fx.env, &["show", rev(2)]);
+    assert!(
+        shown.stdout.contains("Downgrade: derived from the upgrade"),
+        "{}",
+        shown.text()
+    );
     // Above it, downgrades still work.
     chain_ok(&fx.url, &fx.env, &["downgrade", "-2"]);
     assert_eq!(versions(fx.db.conn()), [rev(3)]);

@@ -125,7 +125,7 @@ pub(super) fn history_line(migrations: &Migrations, m: &Migration, out: &Output)
 }
 
 /// `show REV`: parents, children, labels, file, message and ops of one revision.
-pub(super) fn show(migrations: &Migrations, m: &Migration) -> String {
+pub(super) fn show(migrations: &Migrations, m: &'static Migration) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Revision: {}", m.revision);
     let _ = writeln!(s, "Parent: {}", migrations.parent_list(m));
@@ -154,18 +154,34 @@ pub(super) fn show(migrations: &Migrations, m: &Migration) -> String {
     for op in (m.upgrade)() {
         let _ = writeln!(s, "  {}", printable(&op.describe()));
     }
-    let _ = writeln!(
-        s,
-        "Downgrade: {}",
-        match m.downgrade {
-            Downgrade::Derived => "derived from the upgrade",
-            Downgrade::Explicit(_) => "written by hand",
-        }
-    );
+    let downgrade = match m.downgrade {
+        Downgrade::Explicit(_) => "written by hand".to_owned(),
+        Downgrade::Derived => match derived_downgrade(migrations, m) {
+            Ok(()) => "derived from the upgrade".to_owned(),
+            Err(reason) => format!("none: {}", printable(&reason)),
+        },
+    };
+    let _ = writeln!(s, "Downgrade: {downgrade}");
     if let Downgrade::Explicit(f) = m.downgrade {
         for op in f() {
             let _ = writeln!(s, "  {}", printable(&op.describe()));
         }
     }
     s
+}
+
+/// Whether `m`'s downgrade can be derived (from the schema its parents leave), or why not,
+/// as `downgrade` would say it.
+fn derived_downgrade(migrations: &Migrations, m: &'static Migration) -> Result<(), String> {
+    let mut before = migrations.closure([m]);
+    before.remove(m.revision);
+    let state = migrations.state_of(&before).map_err(|e| e.to_string())?;
+    crate::engine::downgrade_ops(m, &state, &(m.upgrade)())
+        .map(|_| ())
+        .map_err(|e| match e {
+            crate::engine::EngineError::Irreversible { reason, .. } => {
+                format!("it cannot be undone ({reason})")
+            }
+            other => other.to_string(),
+        })
 }
