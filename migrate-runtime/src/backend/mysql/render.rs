@@ -81,6 +81,10 @@ pub(crate) fn render_op(
     op: &Op,
     out: &mut Vec<Statement>,
 ) -> Result<(), Unsupported> {
+    if let Some(statement) = replace_fk_index(before, op) {
+        out.push(statement);
+        return Ok(());
+    }
     if render_shared(D, op, out)? {
         return Ok(());
     }
@@ -224,6 +228,49 @@ fn keep_fk_indexes(after: &Table, dropped: &[String]) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// An index, unique constraint or primary key added over the columns of a foreign key that
+/// so far had no index of the model's: the index named after the key (made by MySQL, or
+/// kept by [`keep_fk_indexes`]) goes in the same statement. MySQL drops an index it made
+/// itself once another can serve the key, but not one added by name; `DROP INDEX` in the
+/// same `ALTER` works for both, and leaves the table with exactly the model's indexes.
+fn replace_fk_index(before: &Schema, op: &Op) -> Option<Statement> {
+    let (t, cols, add) = match op {
+        Op::CreateIndex { table, index } if index.where_clause.is_none() => (
+            table,
+            &index.columns,
+            format!(
+                "ADD {}INDEX {} ({})",
+                if index.unique { "UNIQUE " } else { "" },
+                D.quote(&index.name),
+                D.quote_list(&index.columns)
+            ),
+        ),
+        Op::CreateUnique { table, unique } => (
+            table,
+            &unique.columns,
+            format!(
+                "ADD CONSTRAINT {} UNIQUE ({})",
+                D.quote(&unique.name),
+                D.quote_list(&unique.columns)
+            ),
+        ),
+        Op::CreatePrimaryKey { table, primary_key } => (
+            table,
+            &primary_key.columns,
+            format!("ADD PRIMARY KEY ({})", D.quote_list(&primary_key.columns)),
+        ),
+        _ => return None,
+    };
+    let tb = table(before, t);
+    let drops: Vec<String> = tb
+        .foreign_keys
+        .iter()
+        .filter(|fk| serves(cols, fk) && has_own_index(tb, fk))
+        .map(|fk| format!("DROP INDEX {}", D.quote(&fk.name)))
+        .collect();
+    (!drops.is_empty()).then(|| alter(t, format!("{add}, {}", drops.join(", "))))
 }
 
 /// Whether MySQL made an index of its own for `fk` of `t` (named after the key): it does when
