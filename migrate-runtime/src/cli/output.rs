@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::Path;
 
+use crate::engine::EngineError;
 use crate::migration::{Downgrade, Migration, Migrations};
 use crate::text::printable;
 
@@ -158,7 +159,10 @@ pub(super) fn show(migrations: &Migrations, m: &'static Migration) -> String {
         Downgrade::Explicit(_) => "written by hand".to_owned(),
         Downgrade::Derived => match derived_downgrade(migrations, m) {
             Ok(()) => "derived from the upgrade".to_owned(),
-            Err(reason) => format!("none: {}", printable(&reason)),
+            Err(EngineError::Irreversible { reason, .. }) => {
+                format!("none: it cannot be undone ({})", printable(&reason))
+            }
+            Err(other) => format!("none: {}", printable(&other.to_string())),
         },
     };
     let _ = writeln!(s, "Downgrade: {downgrade}");
@@ -172,16 +176,9 @@ pub(super) fn show(migrations: &Migrations, m: &'static Migration) -> String {
 
 /// Whether `m`'s downgrade can be derived (from the schema its parents leave), or why not,
 /// as `downgrade` would say it.
-fn derived_downgrade(migrations: &Migrations, m: &'static Migration) -> Result<(), String> {
+fn derived_downgrade(migrations: &Migrations, m: &'static Migration) -> Result<(), EngineError> {
     let mut before = migrations.closure([m]);
     before.remove(m.revision);
-    let state = migrations.state_of(&before).map_err(|e| e.to_string())?;
-    crate::engine::downgrade_ops(m, &state, &(m.upgrade)())
-        .map(|_| ())
-        .map_err(|e| match e {
-            crate::engine::EngineError::Irreversible { reason, .. } => {
-                format!("it cannot be undone ({reason})")
-            }
-            other => other.to_string(),
-        })
+    let state = migrations.state_of(&before)?;
+    crate::engine::downgrade_ops(m, &state, &(m.upgrade)()).map(|_| ())
 }

@@ -183,13 +183,16 @@ pub fn parse_schema_rs(text: &str) -> Result<Schema, ModelsError> {
     Ok(schema)
 }
 
+/// A table's columns: Rust name -> SQL name.
+pub(super) type ColumnNames = BTreeMap<String, String>;
+
 /// One `table!` block as a table of the model (its enums added to `schema`), and its
-/// columns' Rust names -> SQL names.
+/// [`ColumnNames`].
 pub(super) fn read_table(
     raw: &RawTable,
     sql_types: &BTreeMap<String, String>,
     schema: &mut Schema,
-) -> Result<(Table, BTreeMap<String, String>), ModelsError> {
+) -> Result<(Table, ColumnNames), ModelsError> {
     let cx = TypeContext {
         table: raw,
         sql_types,
