@@ -194,11 +194,17 @@ pub fn select_mark(d: Dialect, history_table: &str) -> String {
         q("applied_at"),
     );
     format!(
-        "SELECT {} FROM {} WHERE {dir} IN ('upgrading', 'downgrading') ORDER BY {} DESC LIMIT 1",
+        "SELECT {} FROM {} WHERE {dir} IN ({}) ORDER BY {} DESC LIMIT 1",
         text_columns(d, &[&rev, &dir, &sum, &done, &at]),
         q(history_table),
+        marks(d),
         q("id")
     )
+}
+
+/// The [`MARKS`] as a SQL list.
+fn marks(d: Dialect) -> String {
+    MARKS.map(|m| d.string_literal(m)).join(", ")
 }
 
 /// Advances the journal of the in-progress mark of `revision`: `done` statements ran,
@@ -228,9 +234,10 @@ pub fn update_mark(
 /// Deletes every in-progress mark (`stamp`, which sets the version by hand).
 pub fn delete_marks(d: Dialect, history_table: &str) -> String {
     format!(
-        "DELETE FROM {} WHERE {} IN ('upgrading', 'downgrading')",
+        "DELETE FROM {} WHERE {} IN ({})",
         d.quote(history_table),
-        d.quote("direction")
+        d.quote("direction"),
+        marks(d)
     )
 }
 

@@ -66,6 +66,13 @@ pub trait Backend: Sync {
         None
     }
 
+    /// Whether the catalog leaves out the tables the user may not read (MySQL's
+    /// `information_schema`): then a table it does not list is probed, so that a missing
+    /// privilege is not taken for a missing table.
+    fn catalog_hides_unreadable_tables(&self) -> bool {
+        false
+    }
+
     /// Whether the migration lock is the write transaction itself (SQLite's `BEGIN
     /// IMMEDIATE`), so that nothing holds it between two transactions.
     fn lock_is_the_transaction(&self) -> bool {

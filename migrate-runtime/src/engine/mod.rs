@@ -207,7 +207,7 @@ impl<'m> Engine<'m> {
         if self.conn.query_count(&catalog::table_exists(d, name))? > 0 {
             return Ok(true);
         }
-        if d.transactional_ddl() {
+        if !d.backend().catalog_hides_unreadable_tables() {
             return Ok(false);
         }
         match self.conn.batch_execute(&catalog::probe_table(d, name)) {

@@ -56,7 +56,7 @@ impl Engine<'_> {
             EngineError::InconsistentVersions(format!("the history's in-progress mark has {what}"))
         };
         let direction = match direction.as_deref() {
-            Some("upgrading") => Direction::Upgrade,
+            Some(m) if m == marker(Direction::Upgrade) => Direction::Upgrade,
             _ => Direction::Downgrade,
         };
         let hash = hash.unwrap_or_default();
@@ -296,7 +296,7 @@ struct Mark {
 /// The history row that marks a migration as started, on MySQL.
 pub(super) fn marker(direction: Direction) -> &'static str {
     match direction {
-        Direction::Upgrade => "upgrading",
-        Direction::Downgrade => "downgrading",
+        Direction::Upgrade => catalog::MARKS[0],
+        Direction::Downgrade => catalog::MARKS[1],
     }
 }

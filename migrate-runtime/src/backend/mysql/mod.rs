@@ -39,6 +39,10 @@ impl Backend for Mysql {
         Some((64, "characters"))
     }
 
+    fn catalog_hides_unreadable_tables(&self) -> bool {
+        true
+    }
+
     fn lock(&self, version_table: &str, _whole_run: bool) -> Option<String> {
         Some(format!(
             "SELECT GET_LOCK({}, 3600)",
