@@ -729,31 +729,7 @@ fn mysql_version_table_the_user_cannot_read() {
     let env = short_env();
     chain_ok(db.url(), &env, &["upgrade", rev(APPLIED - 1)]);
     // The user may read one table of the application, none of the engine's.
-    let d = db.dialect();
-    let db_name = db
-        .url()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
-    for host in ["%", "localhost", "127.0.0.1"] {
-        let who = format!(
-            "{}@{}",
-            d.string_literal(user.name()),
-            d.string_literal(host)
-        );
-        db.exec(&format!(
-            "REVOKE ALL PRIVILEGES ON {}.* FROM {who}",
-            d.quote(&db_name)
-        ));
-        db.exec(&format!(
-            "GRANT SELECT ON {}.chain_000 TO {who}",
-            d.quote(&db_name)
-        ));
-    }
+    user.mysql_grant_only_select_on(&mut db, "chain_000");
     let before = state(db.conn());
     let shown = migrate_runtime::connection::redact_url(&user.url);
     let grant = format!(

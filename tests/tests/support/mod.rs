@@ -602,16 +602,8 @@ impl SecretUser {
                 db.exec(&format!("GRANT ALL ON SCHEMA public TO {role}"));
             }
             Backend::Mysql => {
-                let db_name = db
-                    .url()
-                    .rsplit('/')
-                    .next()
-                    .unwrap()
-                    .split('?')
-                    .next()
-                    .unwrap()
-                    .to_owned();
-                for host in ["%", "localhost", "127.0.0.1"] {
+                let db_name = database_of(db.url());
+                for host in MYSQL_HOSTS {
                     let user = format!("{}@{}", d.string_literal(&name), d.string_literal(host));
                     db.exec(&format!("DROP USER IF EXISTS {user}"));
                     db.exec(&format!("CREATE USER {user} IDENTIFIED BY {lit}"));
@@ -635,6 +627,33 @@ impl SecretUser {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// MySQL: takes the user's rights on `db`'s database back, but `SELECT` on `table`.
+    pub fn mysql_grant_only_select_on(&self, db: &mut TestDb, table: &str) {
+        let d = db.dialect();
+        let db_name = d.quote(&database_of(db.url()));
+        for host in MYSQL_HOSTS {
+            let who = format!(
+                "{}@{}",
+                d.string_literal(&self.name),
+                d.string_literal(host)
+            );
+            db.exec(&format!("REVOKE ALL PRIVILEGES ON {db_name}.* FROM {who}"));
+            db.exec(&format!(
+                "GRANT SELECT ON {db_name}.{} TO {who}",
+                d.quote(table)
+            ));
+        }
+    }
+}
+
+/// The hosts a MySQL test user is made for (the server may see the client as any).
+const MYSQL_HOSTS: [&str; 3] = ["%", "localhost", "127.0.0.1"];
+
+/// The database a server URL names.
+fn database_of(url: &str) -> String {
+    let path = url.rsplit('/').next().unwrap_or_default();
+    path.split('?').next().unwrap_or_default().to_owned()
 }
 
 impl Drop for SecretUser {
