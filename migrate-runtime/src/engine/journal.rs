@@ -22,6 +22,7 @@
 
 use crate::dialect::{render, Dialect, RenderError, Statement};
 use crate::op::Op;
+use crate::schema::sql::tokenize;
 use crate::schema::{Schema, SchemaError};
 
 /// What a journaled statement is, which decides how it runs and how a run killed around
@@ -129,93 +130,32 @@ pub(crate) fn is_data(sql: &str) -> bool {
         "INSERT", "UPDATE", "DELETE", "REPLACE", "SELECT", "WITH", "VALUES", "TABLE", "DO", "SET",
         "LOAD",
     ];
-    let word: String = skip_comments(sql)
-        .trim_start_matches('(')
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect();
-    DATA.iter().any(|k| k.eq_ignore_ascii_case(&word))
+    tokenize(sql, true)
+        .iter()
+        .find(|t| !t.is("("))
+        .is_some_and(|t| DATA.iter().any(|k| t.is_word(k)))
 }
 
-/// `sql` after its leading whitespace and comments.
-fn skip_comments(mut sql: &str) -> &str {
-    loop {
-        sql = sql.trim_start();
-        if let Some(rest) = sql.strip_prefix("/*") {
-            sql = rest.split_once("*/").map_or("", |(_, r)| r);
-        } else if sql.starts_with('#') || is_dash_comment(sql) {
-            sql = sql.split_once('\n').map_or("", |(_, r)| r);
-        } else {
-            return sql;
-        }
-    }
-}
-
-/// `-- ` (MySQL wants a space or a line end after the dashes).
-fn is_dash_comment(s: &str) -> bool {
-    s.starts_with("--") && s[2..].chars().next().is_none_or(char::is_whitespace)
-}
-
-/// Splits SQL text into its statements at the `;` outside quotes and comments (MySQL's
-/// lexical rules: `'..'`, `".."`, `` `..` `` with doubled or backslashed quotes, `#`,
-/// `-- ` and `/* */` comments). Pieces with no code (blank, or only comments) are dropped;
-/// each piece is trimmed and has no `;`.
+/// Splits SQL text into its statements at the `;` outside quotes and comments, by MySQL's
+/// lexical rules (the schema model's tokenizer). Pieces with no code (blank, or only
+/// comments) are dropped; each piece is trimmed and has no `;`.
 pub(crate) fn split(sql: &str) -> Vec<&str> {
-    let bytes = sql.as_bytes();
     let mut pieces = Vec::new();
-    let (mut start, mut i, mut code) = (0, 0, false);
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'\'' | b'"' | b'`' => {
-                code = true;
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == b'\\' && b != b'`' {
-                        i += 2;
-                    } else if bytes[i] == b {
-                        if bytes.get(i + 1) == Some(&b) {
-                            i += 2;
-                        } else {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                i += 1;
+    let (mut start, mut code) = (0, false);
+    for t in tokenize(sql, true) {
+        if t.is(";") {
+            if code {
+                pieces.push(sql[start..t.start].trim());
             }
-            b'#' => i = line_end(bytes, i),
-            b'-' if is_dash_comment(&sql[i..]) => i = line_end(bytes, i),
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = sql[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |e| i + 2 + e + 2);
-            }
-            b';' => {
-                if code {
-                    pieces.push(sql[start..i].trim());
-                }
-                (start, code) = (i + 1, false);
-                i += 1;
-            }
-            _ => {
-                code |= !b.is_ascii_whitespace();
-                i += 1;
-            }
+            (start, code) = (t.end, false);
+        } else {
+            code = true;
         }
     }
     if code {
         pieces.push(sql[start..].trim());
     }
     pieces
-}
-
-fn line_end(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| from + p)
 }
 
 #[cfg(test)]

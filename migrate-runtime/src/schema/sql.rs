@@ -51,8 +51,9 @@ const OPERATORS: [&str; 11] = [
     "::", "<=", ">=", "<>", "!=", "==", "||", "!~~*", "!~~", "~~*", "~~",
 ];
 
-/// Splits `sql` into tokens, skipping whitespace and comments. `backslash` makes `\` an
-/// escape character inside string literals (MySQL's default).
+/// Splits `sql` into tokens, skipping whitespace and comments. `backslash` reads MySQL's
+/// lexical rules: `\` escapes inside quotes (its default SQL mode), `#` starts a comment,
+/// and `--` does only before whitespace.
 pub(crate) fn tokenize(sql: &str, backslash: bool) -> Vec<Token> {
     let chars: Vec<(usize, char)> = sql.char_indices().collect();
     let at = |i: usize| chars.get(i).map(|c| c.1);
@@ -66,7 +67,10 @@ pub(crate) fn tokenize(sql: &str, backslash: bool) -> Vec<Token> {
             i += 1;
             continue;
         }
-        if c == '-' && at(i + 1) == Some('-') {
+        let dashes = c == '-'
+            && at(i + 1) == Some('-')
+            && (!backslash || at(i + 2).is_none_or(char::is_whitespace));
+        if dashes || (backslash && c == '#') {
             while i < chars.len() && chars[i].1 != '\n' {
                 i += 1;
             }
@@ -93,7 +97,7 @@ pub(crate) fn tokenize(sql: &str, backslash: bool) -> Vec<Token> {
             let mut j = i + 1;
             while j < chars.len() {
                 let d = chars[j].1;
-                if backslash && c == '\'' && d == '\\' && j + 1 < chars.len() {
+                if backslash && matches!(c, '\'' | '"') && d == '\\' && j + 1 < chars.len() {
                     value.push(match chars[j + 1].1 {
                         'n' => '\n',
                         't' => '\t',
